@@ -1,0 +1,31 @@
+/* Shared pieces of the command-line front end: the command table, MPI start-up, and reporting
+ * a failed status the same way in every command. */
+#ifndef FC_CLI_H
+#define FC_CLI_H
+
+#include <stdio.h>
+
+#include "flowchronicle/error.h"
+
+/* Each command: returns the process exit code (0 success, 1 failure, 2 usage error). */
+
+/* The command line as one string (for provenance); valid for the process lifetime. */
+const char *fc_cli_command_line(void);
+int fc_cli_rank(void);
+int fc_cli_size(void);
+
+/* Prints "flowchronicle <cmd>: <strerror>: <message>" and returns 1. */
+int fc_cli_fail(const char *cmd, fc_status st);
+/* Prints a usage error with a hint to --help, returns 2. */
+int fc_cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Parses a non-negative number with an optional unit: s, ms, us, m, h, d (time to microseconds)
+ * Returns 0 on success. */
+int fc_cli_parse_duration_us(const char *s, long long *us);
+int fc_cli_parse_long(const char *s, long long lo, long long hi, long long *out);
+
+#endif

@@ -4,8 +4,10 @@
  * dictionary-encoded: code -> text value, ordered by count descending, then by text, so the
  * encoding depends only on the multiset of values, not on row order or rank count. Numeric
  * columns (packets, bytes, duration) keep 0 as code 0 and cut non-zero values into up to `bins`
- * equal-frequency bins (duplicate edges merged): code k >= 1 covers [edges[k-1], edges[k]), the
- * last bin closed on the right. Start times become integer ticks since the first flow. */
+ * equal-frequency bins (quantile edges by linear interpolation, duplicate edges merged). A
+ * numeric column has n_edges = domain + 1 edges: edges[0] = 0 and code k covers
+ * [edges[k], edges[k+1]), the last bin closed on the right; code 0 is exactly the value 0.
+ * Start times become integer ticks since the first flow. */
 #ifndef FLOWCHRONICLE_ENCODE_H
 #define FLOWCHRONICLE_ENCODE_H
 
@@ -45,7 +47,8 @@ typedef struct fc_column {
   uint32_t *codes;   /* one per row (NULL in a model file's dictionaries-only view) */
   uint64_t *counts;  /* rows per code over the whole dataset */
   char **values;     /* categorical/IP: text of each code */
-  double *edges;     /* numeric: domain edges; edges[0] unused (zero symbol) */
+  double *edges;     /* numeric: n_edges = domain + 1 bin edges (see above); NULL otherwise */
+  uint32_t n_edges;
 } fc_column;
 
 typedef struct fc_encoding_options {

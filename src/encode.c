@@ -82,8 +82,11 @@ static int entry_cmp(const void *a, const void *b) {
 }
 
 /* Interns each row's text in a dictionary (first-seen ids), then renumbers ids by (count desc,
- * text asc). Small-domain columns go through the same path: one mechanism for all. */
-static fc_status encode_categorical(const fc_flow_table *t, fc_column *c) {
+ * text asc). The two IP columns are encoded together over ONE address dictionary (counts
+ * summed over both columns), so that a code means the same host in src_ip and dst_ip: the
+ * miner's placeholders bind a source address and reuse it as a destination. Small-domain
+ * columns go through the same path: one mechanism for all. */
+static fc_status encode_dictionary(const fc_flow_table *t, fc_column **cols, int n_cols) {
   fc_status st = FC_OK;
   fc_strdict *d = NULL;
   uint64_t *cnt = NULL;
@@ -91,42 +94,49 @@ static fc_status encode_categorical(const fc_flow_table *t, fc_column *c) {
   uint32_t *remap = NULL;
   size_t cnt_cap = 0;
   FC_CALL(fc_strdict_create(&d));
-  FC_CALL_GOTO(st, fci_malloc((t->n ? t->n : 1) * sizeof *c->codes, &c->codes), out);
-  /* Most columns repeat the previous row's value often; labels and ports have tiny domains. */
   char buf[FC_IP_STRLEN + 256];
-  for (size_t i = 0; i < t->n; i++) {
-    int n = cat_text(t, c->id, i, buf, sizeof buf);
-    uint32_t id;
-    FC_CALL_GOTO(st, fc_strdict_intern(d, buf, (size_t)(n < 0 ? 0 : n), &id), out);
-    if (id >= cnt_cap) {
-      size_t nc = cnt_cap ? cnt_cap * 2 : 256;
-      FC_CALL_GOTO(st, fci_realloc(nc * sizeof *cnt, &cnt), out);
-      memset(cnt + cnt_cap, 0, (nc - cnt_cap) * sizeof *cnt);
-      cnt_cap = nc;
+  for (int k = 0; k < n_cols; k++) {
+    fc_column *c = cols[k];
+    FC_CALL_GOTO(st, fci_malloc((t->n ? t->n : 1) * sizeof *c->codes, &c->codes), out);
+    for (size_t i = 0; i < t->n; i++) {
+      int n = cat_text(t, c->id, i, buf, sizeof buf);
+      uint32_t id;
+      FC_CALL_GOTO(st, fc_strdict_intern(d, buf, (size_t)(n < 0 ? 0 : n), &id), out);
+      if (id >= cnt_cap) {
+        size_t nc = cnt_cap ? cnt_cap * 2 : 256;
+        FC_CALL_GOTO(st, fci_realloc(nc * sizeof *cnt, &cnt), out);
+        memset(cnt + cnt_cap, 0, (nc - cnt_cap) * sizeof *cnt);
+        cnt_cap = nc;
+      }
+      cnt[id]++;
+      c->codes[i] = id;
     }
-    cnt[id]++;
-    c->codes[i] = id;
   }
-  size_t k = fc_strdict_size(d);
-  FC_CALL_GOTO(st, fci_malloc((k ? k : 1) * sizeof *ents, &ents), out);
-  for (size_t i = 0; i < k; i++) {
+  size_t m = fc_strdict_size(d);
+  FC_CALL_GOTO(st, fci_malloc((m ? m : 1) * sizeof *ents, &ents), out);
+  for (size_t i = 0; i < m; i++) {
     ents[i].text = fc_strdict_get(d, (uint32_t)i);
     ents[i].count = cnt[i];
     ents[i].first_id = (uint32_t)i;
   }
-  qsort(ents, k, sizeof *ents, entry_cmp);
-  FC_CALL_GOTO(st, fci_malloc((k ? k : 1) * sizeof *remap, &remap), out);
-  FC_CALL_GOTO(st, fci_calloc(k ? k : 1, sizeof *c->values, &c->values), out);
-  FC_CALL_GOTO(st, fci_malloc((k ? k : 1) * sizeof *c->counts, &c->counts), out);
-  for (size_t i = 0; i < k; i++) {
-    remap[ents[i].first_id] = (uint32_t)i;
-    c->counts[i] = ents[i].count;
-    size_t len = strlen(ents[i].text);
-    FC_CALL_GOTO(st, fci_malloc(len + 1, &c->values[i]), out);
-    memcpy(c->values[i], ents[i].text, len + 1);
+  qsort(ents, m, sizeof *ents, entry_cmp);
+  FC_CALL_GOTO(st, fci_malloc((m ? m : 1) * sizeof *remap, &remap), out);
+  for (size_t i = 0; i < m; i++) remap[ents[i].first_id] = (uint32_t)i;
+  for (int k = 0; k < n_cols; k++) {
+    fc_column *c = cols[k];
+    c->domain = (uint32_t)m;
+    FC_CALL_GOTO(st, fci_calloc(m ? m : 1, sizeof *c->values, &c->values), out);
+    FC_CALL_GOTO(st, fci_calloc(m ? m : 1, sizeof *c->counts, &c->counts), out);
+    for (size_t i = 0; i < m; i++) {
+      size_t len = strlen(ents[i].text);
+      FC_CALL_GOTO(st, fci_malloc(len + 1, &c->values[i]), out);
+      memcpy(c->values[i], ents[i].text, len + 1);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+      c->codes[i] = remap[c->codes[i]];
+      c->counts[c->codes[i]]++;
+    }
   }
-  for (size_t i = 0; i < t->n; i++) c->codes[i] = remap[c->codes[i]];
-  c->domain = (uint32_t)k;
 out:
   fc_strdict_destroy(&d);
   free(cnt);
@@ -223,9 +233,11 @@ fc_status fc_encode(const fc_flow_table *t, const fc_encoding_options *o, fc_enc
     c->kind = fc_col_kind_of(c->id);
     if (c->kind == FC_KIND_NUMERIC)
       FC_CALL_GOTO(st, encode_numeric(t, o->bins, c), fail);
-    else
-      FC_CALL_GOTO(st, encode_categorical(t, c), fail);
+    else if (c->kind == FC_KIND_CATEGORICAL)
+      FC_CALL_GOTO(st, encode_dictionary(t, &c, 1), fail);
   }
+  fc_column *ips[2] = {&e->cols[FC_COL_SRC_IP], &e->cols[FC_COL_DST_IP]};
+  FC_CALL_GOTO(st, encode_dictionary(t, ips, 2), fail);
   return FC_OK;
 fail:
   fc_encoded_free(e);

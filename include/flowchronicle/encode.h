@@ -2,7 +2,9 @@
  *
  * Categorical columns (proto, dst_port, flags, label) and IP columns (src_ip, dst_ip) are
  * dictionary-encoded: code -> text value, ordered by count descending, then by text, so the
- * encoding depends only on the multiset of values, not on row order or rank count. Numeric
+ * encoding depends only on the multiset of values, not on row order or rank count. The two IP
+ * columns share one address dictionary (same code = same host in either column; counts stay
+ * per column), so a source address can be reused as a destination. Numeric
  * columns (packets, bytes, duration) keep 0 as code 0 and cut non-zero values into up to `bins`
  * equal-frequency bins (quantile edges by linear interpolation, duplicate edges merged). A
  * numeric column has n_edges = domain + 1 edges: edges[0] = 0 and code k covers
@@ -45,7 +47,7 @@ typedef struct fc_column {
   fc_col_kind kind;
   uint32_t domain;   /* number of codes: dictionary size, or 1 + number of bins */
   uint32_t *codes;   /* one per row (NULL in a model file's dictionaries-only view) */
-  uint64_t *counts;  /* rows per code over the whole dataset */
+  uint64_t *counts;  /* rows per code over the whole dataset (in this column) */
   char **values;     /* categorical/IP: text of each code */
   double *edges;     /* numeric: n_edges = domain + 1 bin edges (see above); NULL otherwise */
   uint32_t n_edges;

@@ -1,0 +1,72 @@
+/* Windows and the cover (spec sections 2-3) over a block of encoded rows.
+ *
+ * fc_mdata is the miner's read-only view of rows: code columns, ticks and, per column, posting
+ * lists (the rows holding each code, ascending), so finding the next row that matches a row
+ * pattern is a binary search in the shortest relevant list, never a scan of the table.
+ *
+ * A window of a pattern is one row id per row pattern: every row matching row 0's FIX cells
+ * starts one; each later row is the first following row that matches its FIX cells and whose
+ * USE cells equal the bound values, no later than max_span ticks after the window's start.
+ * Window score = covered cells - 0.01 x gaps, kept exactly as the integer
+ * 100 x covered - gaps. The cover accepts windows by score (descending; ties by pattern index,
+ * then start row), skipping any window touching an already covered row. */
+#ifndef FLOWCHRONICLE_COVER_H
+#define FLOWCHRONICLE_COVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowchronicle/encode.h"
+#include "flowchronicle/error.h"
+#include "flowchronicle/pattern.h"
+
+typedef struct fc_mdata {
+  size_t n;
+  int n_cols;
+  const uint32_t *codes[FC_NCOLS]; /* borrowed */
+  const int64_t *ticks;            /* borrowed */
+  uint32_t domain[FC_NCOLS];
+  uint32_t *post_off[FC_NCOLS];  /* domain + 1 offsets into post_rows */
+  uint32_t *post_rows[FC_NCOLS]; /* n row ids, grouped by code, ascending inside a code */
+} fc_mdata;
+
+/* Builds the view over an encoding's rows (borrows its arrays; keep e alive). */
+fc_status fc_mdata_build(fc_mdata *m, const fc_encoded *e);
+/* Same over raw arrays: n rows, n_cols columns with their domains. */
+fc_status fc_mdata_build_raw(fc_mdata *m, size_t n, int n_cols, const uint32_t *const *codes,
+                             const uint32_t *domain, const int64_t *ticks);
+void fc_mdata_free(fc_mdata *m);
+/* Rows holding code v in column c: *rows points into the posting list, returns the count. */
+size_t fc_mdata_rows(const fc_mdata *m, int c, uint32_t v, const uint32_t **rows);
+
+typedef struct fc_windows {
+  size_t n, cap;
+  int n_rows;    /* row patterns per window */
+  uint32_t *ids; /* n x n_rows row ids */
+} fc_windows;
+
+void fc_windows_free(fc_windows *w);
+/* All windows of p whose first row lies in [start_begin, start_end), in start order. Threads
+ * split the starts; the result does not depend on their number. */
+fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_span,
+                          size_t start_begin, size_t start_end, fc_windows *out);
+/* Number of p's windows that can be placed without overlapping each other, greedily by window
+ * score (the first part of the search's quick score). */
+size_t fc_windows_disjoint_count(const fc_windows *w, uint8_t *scratch_marks, size_t n_rows);
+/* 100 x covered - gaps. */
+int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells);
+
+typedef struct fc_cover {
+  size_t n_patterns;
+  fc_windows *used;  /* per pattern: the accepted windows, in start order */
+  uint8_t *covered;  /* per row: 1 when a pattern covers it */
+  size_t n_uncovered;
+} fc_cover;
+
+/* Greedy cover of the rows of m by the windows of n patterns (covered[k] = covered cells of
+ * pattern k). */
+fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
+                           const int *covered_cells, size_t n_patterns, fc_cover *out);
+void fc_cover_free(fc_cover *c);
+
+#endif

@@ -1,0 +1,376 @@
+/* Posting-list index, window search and the greedy cover. */
+#include "flowchronicle/cover.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* ---------------------------------------------------------------- index */
+
+fc_status fc_mdata_build_raw(fc_mdata *m, size_t n, int n_cols, const uint32_t *const *codes,
+                             const uint32_t *domain, const int64_t *ticks) {
+  memset(m, 0, sizeof *m);
+  if (n > UINT32_MAX - 1) return FC_ERROR(FC_ERR_LIMIT, "a block of %zu rows is too large", n);
+  m->n = n;
+  m->n_cols = n_cols;
+  m->ticks = ticks;
+  fc_status st = FC_OK;
+  for (int c = 0; c < n_cols; c++) {
+    m->codes[c] = codes[c];
+    m->domain[c] = domain[c];
+    FC_CALL_GOTO(st, fci_calloc((size_t)domain[c] + 1, sizeof *m->post_off[c], &m->post_off[c]),
+                 fail);
+    FC_CALL_GOTO(st, fci_malloc((n ? n : 1) * sizeof *m->post_rows[c], &m->post_rows[c]), fail);
+    uint32_t *off = m->post_off[c];
+    for (size_t i = 0; i < n; i++) {
+      if (codes[c][i] >= domain[c]) {
+        st = FC_ERROR(FC_ERR_STATE, "row %zu column %d: code %u outside domain %u", i, c,
+                      codes[c][i], domain[c]);
+        goto fail;
+      }
+      off[codes[c][i] + 1]++;
+    }
+    for (uint32_t v = 0; v < domain[c]; v++) off[v + 1] += off[v];
+    /* Fill by a running cursor per code; rows come in ascending order so lists stay sorted. */
+    uint32_t *cur;
+    FC_CALL_GOTO(st, fci_malloc(((size_t)domain[c] + 1) * sizeof *cur, &cur), fail);
+    memcpy(cur, off, ((size_t)domain[c] + 1) * sizeof *cur);
+    for (size_t i = 0; i < n; i++) m->post_rows[c][cur[codes[c][i]]++] = (uint32_t)i;
+    free(cur);
+  }
+  return FC_OK;
+fail:
+  fc_mdata_free(m);
+  return st;
+}
+
+fc_status fc_mdata_build(fc_mdata *m, const fc_encoded *e) {
+  const uint32_t *codes[FC_NCOLS];
+  uint32_t domain[FC_NCOLS];
+  for (int c = 0; c < e->n_cols; c++) {
+    codes[c] = e->cols[c].codes;
+    domain[c] = e->cols[c].domain;
+  }
+  return fc_mdata_build_raw(m, e->n_rows, e->n_cols, codes, domain, e->ticks);
+}
+
+void fc_mdata_free(fc_mdata *m) {
+  for (int c = 0; c < FC_NCOLS; c++) {
+    free(m->post_off[c]);
+    free(m->post_rows[c]);
+  }
+  memset(m, 0, sizeof *m);
+}
+
+size_t fc_mdata_rows(const fc_mdata *m, int c, uint32_t v, const uint32_t **rows) {
+  if (v >= m->domain[c]) {
+    *rows = NULL;
+    return 0;
+  }
+  *rows = m->post_rows[c] + m->post_off[c][v];
+  return m->post_off[c][v + 1] - m->post_off[c][v];
+}
+
+/* ---------------------------------------------------------------- windows */
+
+void fc_windows_free(fc_windows *w) {
+  free(w->ids);
+  memset(w, 0, sizeof *w);
+}
+
+static fc_status windows_push(fc_windows *w, const uint32_t *ids) {
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 256;
+    FC_CALL(fci_realloc(cap * (size_t)w->n_rows * sizeof *w->ids, &w->ids));
+    w->cap = cap;
+  }
+  memcpy(w->ids + w->n * (size_t)w->n_rows, ids, (size_t)w->n_rows * sizeof *ids);
+  w->n++;
+  return FC_OK;
+}
+
+typedef struct constraint {
+  int col;
+  int8_t var; /* -1: FIX with value; else USE of var */
+  uint32_t value;
+} constraint;
+
+typedef struct row_plan {
+  int n_con;
+  constraint con[FC_NCOLS];
+  int n_set;
+  int set_col[FC_NCOLS];
+  int set_var[FC_NCOLS];
+} row_plan;
+
+static void plan_rows(const fc_pattern *p, int n_cols, row_plan *plan) {
+  for (int r = 0; r < p->n_rows; r++) {
+    row_plan *rp = &plan[r];
+    rp->n_con = rp->n_set = 0;
+    for (int c = 0; c < n_cols; c++) {
+      const fc_cell *x = &p->cell[r][c];
+      if (x->kind == FC_CELL_FIX)
+        rp->con[rp->n_con++] = (constraint){c, -1, x->arg};
+      else if (x->kind == FC_CELL_USE)
+        rp->con[rp->n_con++] = (constraint){c, (int8_t)x->arg, 0};
+      else if (x->kind == FC_CELL_SET) {
+        rp->set_col[rp->n_set] = c;
+        rp->set_var[rp->n_set++] = (int)x->arg;
+      }
+    }
+  }
+}
+
+static inline uint32_t con_value(const constraint *k, const uint32_t *bound) {
+  return k->var < 0 ? k->value : bound[k->var];
+}
+
+static bool row_matches(const fc_mdata *m, const row_plan *rp, const uint32_t *bound, size_t i) {
+  for (int k = 0; k < rp->n_con; k++)
+    if (m->codes[rp->con[k].col][i] != con_value(&rp->con[k], bound)) return false;
+  return true;
+}
+
+/* First row j > prev with j's tick <= limit matching rp; returns -1 when none. */
+static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *bound,
+                         uint32_t prev, int64_t limit) {
+  const uint32_t *best = NULL;
+  size_t best_n = SIZE_MAX;
+  for (int k = 0; k < rp->n_con; k++) {
+    const uint32_t *rows;
+    size_t n = fc_mdata_rows(m, rp->con[k].col, con_value(&rp->con[k], bound), &rows);
+    if (n < best_n) {
+      best = rows;
+      best_n = n;
+    }
+  }
+  if (best_n == 0 || !best) return -1;
+  size_t lo = 0, hi = best_n; /* first entry > prev */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (best[mid] <= prev)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (size_t i = lo; i < best_n; i++) {
+    uint32_t j = best[i];
+    if (m->ticks[j] > limit) return -1;
+    if (row_matches(m, rp, bound, j)) return j;
+  }
+  return -1;
+}
+
+/* Windows starting at the given candidate start rows (ascending), appended to out. */
+static fc_status windows_from_starts(const fc_mdata *m, const fc_pattern *p, const row_plan *plan,
+                                     int64_t max_span, const uint32_t *starts, size_t n_starts,
+                                     fc_windows *out) {
+  uint32_t ids[FC_MAX_PROWS], bound[FC_MAX_VARS];
+  for (size_t s = 0; s < n_starts; s++) {
+    uint32_t i = starts[s];
+    if (!row_matches(m, &plan[0], bound, i)) continue;
+    ids[0] = i;
+    for (int k = 0; k < plan[0].n_set; k++) bound[plan[0].set_var[k]] = m->codes[plan[0].set_col[k]][i];
+    int64_t limit = m->ticks[i] + max_span;
+    int r = 1;
+    for (; r < p->n_rows; r++) {
+      int64_t j = find_next(m, &plan[r], bound, ids[r - 1], limit);
+      if (j < 0) break;
+      ids[r] = (uint32_t)j;
+      for (int k = 0; k < plan[r].n_set; k++)
+        bound[plan[r].set_var[k]] = m->codes[plan[r].set_col[k]][j];
+    }
+    if (r == p->n_rows) FC_CALL(windows_push(out, ids));
+  }
+  return FC_OK;
+}
+
+fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_span,
+                          size_t start_begin, size_t start_end, fc_windows *out) {
+  memset(out, 0, sizeof *out);
+  out->n_rows = p->n_rows;
+  if (start_end > m->n) start_end = m->n;
+  if (start_begin >= start_end) return FC_OK;
+  row_plan plan[FC_MAX_PROWS];
+  plan_rows(p, m->n_cols, plan);
+  if (plan[0].n_con == 0) return FC_ERROR(FC_ERR_ARG, "row 0 of a pattern has no FIX cell");
+  /* Start rows: the shortest posting list among row 0's FIX cells, restricted to the range. */
+  const uint32_t *cand = NULL;
+  size_t n_cand = SIZE_MAX;
+  for (int k = 0; k < plan[0].n_con; k++) {
+    const uint32_t *rows;
+    size_t n = fc_mdata_rows(m, plan[0].con[k].col, plan[0].con[k].value, &rows);
+    if (n < n_cand) {
+      cand = rows;
+      n_cand = n;
+    }
+  }
+  size_t lo = 0, hi = n_cand;
+  while (lo < hi) { /* first >= start_begin */
+    size_t mid = lo + (hi - lo) / 2;
+    if (cand[mid] < start_begin) lo = mid + 1; else hi = mid;
+  }
+  size_t a = lo;
+  hi = n_cand;
+  while (lo < hi) { /* first >= start_end */
+    size_t mid = lo + (hi - lo) / 2;
+    if (cand[mid] < start_end) lo = mid + 1; else hi = mid;
+  }
+  size_t b = lo;
+  size_t n = b - a;
+  if (n == 0) return FC_OK;
+  /* Fixed chunks (independent of the thread count), concatenated in chunk order. */
+  size_t chunk = 4096;
+  size_t n_chunks = (n + chunk - 1) / chunk;
+  if (n_chunks == 1) return windows_from_starts(m, p, plan, max_span, cand + a, n, out);
+  fc_windows *parts;
+  FC_CALL(fci_calloc(n_chunks, sizeof *parts, &parts));
+  fc_status st = FC_OK;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t k = 0; k < n_chunks; k++) {
+    parts[k].n_rows = p->n_rows;
+    size_t s = a + k * chunk, e = s + chunk < b ? s + chunk : b;
+    fc_status s2 = windows_from_starts(m, p, plan, max_span, cand + s, e - s, &parts[k]);
+    if (s2 != FC_OK) {
+#pragma omp critical(fc_windows_err)
+      st = s2;
+    }
+  }
+  size_t total = 0;
+  for (size_t k = 0; k < n_chunks; k++) total += parts[k].n;
+  if (st == FC_OK && total) {
+    st = fci_malloc(total * (size_t)p->n_rows * sizeof *out->ids, &out->ids);
+    if (st == FC_OK) {
+      out->cap = total;
+      for (size_t k = 0; k < n_chunks; k++) {
+        memcpy(out->ids + out->n * (size_t)p->n_rows, parts[k].ids,
+               parts[k].n * (size_t)p->n_rows * sizeof *out->ids);
+        out->n += parts[k].n;
+      }
+    }
+  }
+  for (size_t k = 0; k < n_chunks; k++) fc_windows_free(&parts[k]);
+  free(parts);
+  return st;
+}
+
+int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells) {
+  const uint32_t *ids = w->ids + i * (size_t)w->n_rows;
+  int64_t gaps = (int64_t)ids[w->n_rows - 1] - (int64_t)ids[0] - (w->n_rows - 1);
+  return 100 * (int64_t)covered_cells - gaps;
+}
+
+/* ---------------------------------------------------------------- cover */
+
+typedef struct wref {
+  int64_t score;
+  uint32_t pattern;
+  uint32_t win;
+} wref;
+
+static int wref_cmp(const void *pa, const void *pb) {
+  const wref *a = pa, *b = pb;
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  if (a->pattern != b->pattern) return a->pattern < b->pattern ? -1 : 1;
+  return (a->win > b->win) - (a->win < b->win);
+}
+
+static bool try_place(uint8_t *marks, const uint32_t *ids, int n_rows) {
+  for (int r = 0; r < n_rows; r++)
+    if (marks[ids[r]]) return false;
+  for (int r = 0; r < n_rows; r++) marks[ids[r]] = 1;
+  return true;
+}
+
+size_t fc_windows_disjoint_count(const fc_windows *w, uint8_t *marks, size_t n_rows) {
+  (void)n_rows;
+  if (w->n == 0) return 0;
+  /* Within one pattern all windows cover the same cells: the order is by gaps, then start. */
+  wref *order = malloc(w->n * sizeof *order);
+  size_t placed = 0;
+  if (!order) return 0;
+  for (size_t i = 0; i < w->n; i++) order[i] = (wref){fc_window_score100(w, i, 0), 0, (uint32_t)i};
+  qsort(order, w->n, sizeof *order, wref_cmp);
+  for (size_t i = 0; i < w->n; i++)
+    placed += try_place(marks, w->ids + (size_t)order[i].win * (size_t)w->n_rows, w->n_rows);
+  for (size_t i = 0; i < w->n; i++) /* leave the scratch clean */
+    for (int r = 0; r < w->n_rows; r++) marks[w->ids[i * (size_t)w->n_rows + (size_t)r]] = 0;
+  free(order);
+  return placed;
+}
+
+void fc_cover_free(fc_cover *c) {
+  if (c->used)
+    for (size_t k = 0; k < c->n_patterns; k++) fc_windows_free(&c->used[k]);
+  free(c->used);
+  free(c->covered);
+  memset(c, 0, sizeof *c);
+}
+
+fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
+                           const int *covered_cells, size_t n_patterns, fc_cover *out) {
+  fc_status st = FC_OK;
+  memset(out, 0, sizeof *out);
+  wref *refs = NULL;
+  uint8_t *picked = NULL;
+  size_t total = 0;
+  for (size_t k = 0; k < n_patterns; k++) total += windows[k]->n;
+  out->n_patterns = n_patterns;
+  FC_CALL_GOTO(st, fci_calloc(n_patterns ? n_patterns : 1, sizeof *out->used, &out->used), fail);
+  FC_CALL_GOTO(st, fci_calloc(m->n ? m->n : 1, 1, &out->covered), fail);
+  FC_CALL_GOTO(st, fci_malloc((total ? total : 1) * sizeof *refs, &refs), fail);
+  FC_CALL_GOTO(st, fci_calloc(total ? total : 1, 1, &picked), fail);
+  size_t o = 0;
+  for (size_t k = 0; k < n_patterns; k++)
+    for (size_t i = 0; i < windows[k]->n; i++)
+      refs[o++] = (wref){fc_window_score100(windows[k], i, covered_cells[k]), (uint32_t)k,
+                         (uint32_t)i};
+  qsort(refs, total, sizeof *refs, wref_cmp);
+  size_t *used_n;
+  FC_CALL_GOTO(st, fci_calloc(n_patterns ? n_patterns : 1, sizeof *used_n, &used_n), fail);
+  size_t *base;
+  st = fci_calloc(n_patterns + 1, sizeof *base, &base);
+  if (st != FC_OK) {
+    free(used_n);
+    goto fail;
+  }
+  for (size_t k = 0; k < n_patterns; k++) base[k + 1] = base[k] + windows[k]->n;
+  for (size_t i = 0; i < total; i++) {
+    const fc_windows *w = windows[refs[i].pattern];
+    if (try_place(out->covered, w->ids + (size_t)refs[i].win * (size_t)w->n_rows, w->n_rows)) {
+      picked[base[refs[i].pattern] + refs[i].win] = 1;
+      used_n[refs[i].pattern]++;
+    }
+  }
+  /* Accepted windows per pattern, in start order. */
+  for (size_t k = 0; k < n_patterns && st == FC_OK; k++) {
+    fc_windows *u = &out->used[k];
+    u->n_rows = windows[k]->n_rows;
+    if (!used_n[k]) continue;
+    st = fci_malloc(used_n[k] * (size_t)u->n_rows * sizeof *u->ids, &u->ids);
+    if (st != FC_OK) break;
+    u->cap = used_n[k];
+    for (size_t i = 0; i < windows[k]->n; i++)
+      if (picked[base[k] + i]) {
+        memcpy(u->ids + u->n * (size_t)u->n_rows, windows[k]->ids + i * (size_t)u->n_rows,
+               (size_t)u->n_rows * sizeof *u->ids);
+        u->n++;
+      }
+  }
+  free(used_n);
+  free(base);
+  if (st != FC_OK) goto fail;
+  out->n_uncovered = 0;
+  for (size_t i = 0; i < m->n; i++) out->n_uncovered += !out->covered[i];
+  free(refs);
+  free(picked);
+  return FC_OK;
+fail:
+  free(refs);
+  free(picked);
+  fc_cover_free(out);
+  return st;
+}

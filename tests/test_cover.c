@@ -1,0 +1,184 @@
+/* Windows and cover on small hand-made tables: first-later-flow matching, USE binding, the
+ * span limit, window scores, greedy acceptance order and overlaps. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowchronicle/cover.h"
+#include "testutil.h"
+
+/* Columns used here: 0 proto (0 UDP, 1 TCP), 1 src_ip, 2 dst_ip, 3 dst_port (0:53, 1:443, 2:80).
+ * Addresses: 0 = DNS server, 1..3 = clients, 4..5 = web servers. */
+enum { NR = 10 };
+static const uint32_t proto[NR] = {0, 1, 0, 1, 1, 0, 1, 1, 0, 1};
+static const uint32_t src[NR] = {1, 1, 2, 3, 2, 1, 1, 2, 3, 3};
+static const uint32_t dst[NR] = {0, 4, 0, 5, 5, 0, 4, 4, 0, 5};
+static const uint32_t port[NR] = {0, 1, 0, 2, 1, 0, 1, 1, 0, 1};
+static const int64_t ticks[NR] = {0, 1, 2, 3, 4, 5, 6, 7, 1000, 1001};
+
+static void build(fc_mdata *m) {
+  const uint32_t *codes[FC_NCOLS] = {proto, src, dst, port};
+  uint32_t domain[FC_NCOLS] = {2, 6, 6, 3};
+  assert_int_equal(fc_mdata_build_raw(m, NR, 4, codes, domain, ticks), FC_OK);
+}
+
+/* Row 0: UDP to address 0 port 53, src SET A; row 1: TCP port 443 from USE A. */
+static void dns_then_https(fc_pattern *p) {
+  fc_pattern_init(p, 2);
+  p->cell[0][0] = (fc_cell){FC_CELL_FIX, 0};
+  p->cell[0][2] = (fc_cell){FC_CELL_FIX, 0};
+  p->cell[0][3] = (fc_cell){FC_CELL_FIX, 0};
+  p->cell[0][1] = (fc_cell){FC_CELL_SET, 0};
+  p->cell[1][0] = (fc_cell){FC_CELL_FIX, 1};
+  p->cell[1][3] = (fc_cell){FC_CELL_FIX, 1};
+  p->cell[1][1] = (fc_cell){FC_CELL_USE, 0};
+  fc_pattern_canonical(p);
+}
+
+static void posting_lists(void **state) {
+  (void)state;
+  fc_mdata m;
+  build(&m);
+  const uint32_t *rows;
+  size_t n = fc_mdata_rows(&m, 1, 1, &rows);
+  assert_int_equal(n, 4);
+  uint32_t want[] = {0, 1, 5, 6};
+  for (size_t i = 0; i < n; i++) assert_int_equal(rows[i], want[i]);
+  assert_int_equal(fc_mdata_rows(&m, 3, 2, &rows), 1);
+  assert_int_equal(rows[0], 3);
+  fc_mdata_free(&m);
+}
+
+static void windows_follow_first_later_match(void **state) {
+  (void)state;
+  fc_mdata m;
+  build(&m);
+  fc_pattern p;
+  dns_then_https(&p);
+  assert_true(fc_pattern_valid(&p, 4));
+  assert_int_equal(fc_pattern_covered_cells(&p, 4), 6);
+  fc_windows w;
+  assert_int_equal(fc_find_windows(&m, &p, 100, 0, NR, &w), FC_OK);
+  /* Starts: rows 0, 2, 5, 8 (UDP to 0 port 53). Row 0 (A=1) -> row 1; row 2 (A=2) -> row 4;
+   * row 5 (A=1) -> row 6; row 8 (A=3) -> row 9 (tick 1001 <= 1000 + 100). */
+  assert_int_equal(w.n, 4);
+  uint32_t want[4][2] = {{0, 1}, {2, 4}, {5, 6}, {8, 9}};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(w.ids[2 * i], want[i][0]);
+    assert_int_equal(w.ids[2 * i + 1], want[i][1]);
+  }
+  /* Gaps: (4 - 2 - 1) = 1 for the second window. */
+  assert_int_equal(fc_window_score100(&w, 1, 6), 600 - 1);
+  fc_windows_free(&w);
+  /* A span of 0 ticks leaves no window (each second row is at least one tick later). */
+  assert_int_equal(fc_find_windows(&m, &p, 0, 0, NR, &w), FC_OK);
+  assert_int_equal(w.n, 0);
+  fc_windows_free(&w);
+  /* Start range restriction: only starts in [3, 9). */
+  assert_int_equal(fc_find_windows(&m, &p, 100, 3, 9, &w), FC_OK);
+  assert_int_equal(w.n, 2);
+  assert_int_equal(w.ids[0], 5);
+  assert_int_equal(w.ids[2], 8);
+  fc_windows_free(&w);
+  fc_mdata_free(&m);
+}
+
+static void use_on_other_ip_column(void **state) {
+  (void)state;
+  fc_mdata m;
+  build(&m);
+  /* Row 0: TCP port 443, dst SET B; row 1: TCP from any src to USE B (same web server). */
+  fc_pattern p;
+  fc_pattern_init(&p, 2);
+  p.cell[0][0] = (fc_cell){FC_CELL_FIX, 1};
+  p.cell[0][3] = (fc_cell){FC_CELL_FIX, 1};
+  p.cell[0][2] = (fc_cell){FC_CELL_SET, 5};
+  p.cell[1][2] = (fc_cell){FC_CELL_USE, 5};
+  fc_pattern_canonical(&p);
+  assert_int_equal(p.cell[0][2].arg, 0);
+  assert_int_equal(p.n_vars, 1);
+  fc_windows w;
+  assert_int_equal(fc_find_windows(&m, &p, 10000, 0, NR, &w), FC_OK);
+  /* 443 rows: 1 (dst 4) -> 6; 4 (dst 5) -> 9; 6 (dst 4) -> 7; 7 (dst 4) none; 9 none. */
+  assert_int_equal(w.n, 3);
+  assert_int_equal(w.ids[1], 6);
+  assert_int_equal(w.ids[3], 9);
+  assert_int_equal(w.ids[5], 7);
+  fc_windows_free(&w);
+  fc_mdata_free(&m);
+}
+
+static void cover_prefers_higher_scores_and_never_overlaps(void **state) {
+  (void)state;
+  fc_mdata m;
+  build(&m);
+  fc_pattern a, b;
+  dns_then_https(&a);
+  /* b: single-row TCP port 443 (2 cells). */
+  fc_pattern_init(&b, 1);
+  b.cell[0][0] = (fc_cell){FC_CELL_FIX, 1};
+  b.cell[0][3] = (fc_cell){FC_CELL_FIX, 1};
+  fc_windows wa, wb;
+  assert_int_equal(fc_find_windows(&m, &a, 100, 0, NR, &wa), FC_OK);
+  assert_int_equal(fc_find_windows(&m, &b, 100, 0, NR, &wb), FC_OK);
+  assert_int_equal(wb.n, 5);
+  const fc_windows *all[2] = {&wb, &wa}; /* order of patterns must not matter for scores */
+  int cells[2] = {2, 6};
+  fc_cover c;
+  assert_int_equal(fc_cover_compute(&m, all, cells, 2, &c), FC_OK);
+  assert_int_equal(c.used[1].n, 4); /* every DNS->HTTPS window is taken first */
+  /* 443 rows 1, 4, 6, 9 are in those windows; only row 7 is left for pattern b. */
+  assert_int_equal(c.used[0].n, 1);
+  assert_int_equal(c.used[0].ids[0], 7);
+  assert_int_equal(c.n_uncovered, 1); /* row 3 (port 80) */
+  assert_false(c.covered[3]);
+  fc_cover_free(&c);
+  /* Disjoint count: overlapping windows of one pattern count once. */
+  fc_pattern d;
+  fc_pattern_init(&d, 2);
+  d.cell[0][0] = (fc_cell){FC_CELL_FIX, 1};
+  d.cell[1][0] = (fc_cell){FC_CELL_FIX, 1};
+  fc_windows wd;
+  assert_int_equal(fc_find_windows(&m, &d, 10000, 0, NR, &wd), FC_OK);
+  /* TCP rows 1,3,4,6,7,9: windows (1,3) (3,4) (4,6) (6,7) (7,9). Gap-free ones first: (3,4)
+   * and (6,7); every gap-1 window then touches a placed row: 2. */
+  assert_int_equal(wd.n, 5);
+  uint8_t marks[NR] = {0};
+  assert_int_equal(fc_windows_disjoint_count(&wd, marks, NR), 2);
+  for (int i = 0; i < NR; i++) assert_int_equal(marks[i], 0);
+  fc_windows_free(&wa);
+  fc_windows_free(&wb);
+  fc_windows_free(&wd);
+  fc_mdata_free(&m);
+}
+
+static void validity_rules(void **state) {
+  (void)state;
+  fc_pattern p;
+  fc_pattern_init(&p, 2);
+  p.cell[0][0] = (fc_cell){FC_CELL_FIX, 1};
+  p.cell[1][1] = (fc_cell){FC_CELL_USE, 0}; /* USE without SET */
+  assert_false(fc_pattern_valid(&p, 4));
+  p.cell[0][3] = (fc_cell){FC_CELL_SET, 0}; /* SET on a non-IP column */
+  assert_false(fc_pattern_valid(&p, 4));
+  p.cell[0][3] = (fc_cell){FC_CELL_FREE, 0};
+  p.cell[0][1] = (fc_cell){FC_CELL_SET, 0};
+  assert_true(fc_pattern_valid(&p, 4));
+  fc_pattern q = p;
+  q.cell[1][1] = (fc_cell){FC_CELL_FREE, 0}; /* row 1 constrains nothing */
+  assert_false(fc_pattern_valid(&q, 4));
+  fc_pattern r = p;
+  fc_pattern_canonical(&r);
+  assert_true(fc_pattern_equal(&p, &r));
+  assert_int_equal(fc_pattern_hash(&p), fc_pattern_hash(&r));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(posting_lists),
+      cmocka_unit_test(windows_follow_first_later_match),
+      cmocka_unit_test(use_on_other_ip_column),
+      cmocka_unit_test(cover_prefers_higher_scores_and_never_overlaps),
+      cmocka_unit_test(validity_rules),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

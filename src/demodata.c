@@ -21,7 +21,8 @@
 #define US_H (3600 * US_S)
 #define US_DAY (24 * US_H)
 
-#define V4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define V4(a, b, c, d)                                                                             \
+  ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
 /* ---------------------------------------------------------------- the network */
 
@@ -33,10 +34,10 @@ enum { H_DNS, H_MAIL, H_FILE, H_NTP, H_PRN200, H_PRN210, H_WS0 };
 #define A_ATTACK (N_HOSTS + 1)
 #define N_ACTORS (N_HOSTS + 2)
 
-#define POOL_N 300     /* external web servers */
-#define POOL_ZIPF 1.0  /* popularity exponent over the pool's ranks */
-#define N_FAV 6        /* per-host favourite sites */
-#define P_FAV 0.35     /* chance a visit goes to a favourite rather than a popular site */
+#define POOL_N 300    /* external web servers */
+#define POOL_ZIPF 1.0 /* popularity exponent over the pool's ranks */
+#define N_FAV 6       /* per-host favourite sites */
+#define P_FAV 0.35    /* chance a visit goes to a favourite rather than a popular site */
 #define N_PERSISTENT_SCANNERS 10
 
 /* Fixed addresses; the text forms are in demodata.h. */
@@ -131,9 +132,15 @@ static double u01(stream *s) {
   return (double)((a << 21) ^ (b >> 11)) * 0x1p-53;
 }
 
-static double unif(stream *s, double a, double b) { return a + (b - a) * u01(s); }
-static int chance(stream *s, double p) { return u01(s) < p; }
-static uint32_t below(stream *s, uint32_t n) { return (uint32_t)(((uint64_t)next32(s) * n) >> 32); }
+static double unif(stream *s, double a, double b) {
+  return a + (b - a) * u01(s);
+}
+static int chance(stream *s, double p) {
+  return u01(s) < p;
+}
+static uint32_t below(stream *s, uint32_t n) {
+  return (uint32_t)(((uint64_t)next32(s) * n) >> 32);
+}
 
 static double gauss(stream *s) {
   double u1 = 1.0 - u01(s); /* (0, 1] */
@@ -145,10 +152,14 @@ static double lognorm(stream *s, double median, double sigma) {
   return median * exp(sigma * gauss(s));
 }
 
-static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+static double clampd(double x, double lo, double hi) {
+  return x < lo ? lo : x > hi ? hi : x;
+}
 
 /* Seconds (double) to microseconds. */
-static int64_t us_of(double seconds) { return (int64_t)llround(seconds * 1e6); }
+static int64_t us_of(double seconds) {
+  return (int64_t)llround(seconds * 1e6);
+}
 
 /* ---------------------------------------------------------------- network state */
 
@@ -172,11 +183,10 @@ typedef struct net {
 
 /* First octets of public unicast space that hosts content (no private, shared, test or
  * multicast ranges can come out of these). */
-static const uint8_t public_octets[] = {13,  23,  31,  34,  35,  37,  46,  52,  54,  62,  64,
-                                        66,  69,  74,  77,  78,  80,  81,  82,  85,  87,  88,
-                                        89,  91,  93,  94,  95,  104, 107, 108, 130, 138, 139,
-                                        141, 142, 145, 146, 151, 152, 157, 176, 178, 185, 188,
-                                        193, 194, 195, 207, 208, 209, 212, 213, 216, 217};
+static const uint8_t public_octets[] = {
+    13,  23,  31,  34,  35,  37,  46,  52,  54,  62,  64,  66,  69,  74,  77,  78,  80,  81,
+    82,  85,  87,  88,  89,  91,  93,  94,  95,  104, 107, 108, 130, 138, 139, 141, 142, 145,
+    146, 151, 152, 157, 176, 178, 185, 188, 193, 194, 195, 207, 208, 209, 212, 213, 216, 217};
 
 static uint32_t public_ip(stream *s) {
   uint32_t a = public_octets[below(s, sizeof public_octets)];
@@ -197,7 +207,8 @@ static void net_build(net *nw, uint64_t seed) {
   h[H_MAIL].ip = IP_MAIL;
   h[H_FILE].ip = IP_FILE;
   h[H_NTP].ip = IP_NTP;
-  for (int i = H_DNS; i <= H_NTP; i++) h[i].role = R_SERVER;
+  for (int i = H_DNS; i <= H_NTP; i++)
+    h[i].role = R_SERVER;
   h[H_PRN200].ip = V4(192, 168, 200, 250);
   h[H_PRN210].ip = V4(192, 168, 210, 250);
   for (int i = 0; i < N_WS200 + N_WS210; i++) {
@@ -221,18 +232,21 @@ static void net_build(net *nw, uint64_t seed) {
   stream_init(&s, PLAN_KEY, P_POOL, 0, 0);
   for (int i = 0; i < POOL_N; i++) {
     uint32_t ip;
-    do ip = public_ip(&s);
-    while (in_list(nw->pool, (size_t)i, ip));
+    do {
+      ip = public_ip(&s);
+    } while (in_list(nw->pool, (size_t)i, ip));
     nw->pool[i] = ip;
   }
   for (int i = 0; i < N_PERSISTENT_SCANNERS; i++) {
     uint32_t ip;
-    do ip = public_ip(&s);
-    while (in_list(nw->pool, POOL_N, ip) || in_list(nw->scanners, (size_t)i, ip));
+    do {
+      ip = public_ip(&s);
+    } while (in_list(nw->pool, POOL_N, ip) || in_list(nw->scanners, (size_t)i, ip));
     nw->scanners[i] = ip;
   }
   double sum = 0;
-  for (int r = 0; r < POOL_N; r++) sum += pow(r + 1.0, -POOL_ZIPF);
+  for (int r = 0; r < POOL_N; r++)
+    sum += pow(r + 1.0, -POOL_ZIPF);
   double acc = 0;
   for (int r = 0; r < POOL_N; r++) {
     acc += pow(r + 1.0, -POOL_ZIPF) / sum;
@@ -249,7 +263,8 @@ static void net_build(net *nw, uint64_t seed) {
       do {
         f = (uint16_t)below(&s, POOL_N);
         dup = 0;
-        for (int j = 0; j < k; j++) dup |= h[i].fav[j] == f;
+        for (int j = 0; j < k; j++)
+          dup |= h[i].fav[j] == f;
       } while (dup);
       h[i].fav[k] = f;
     }
@@ -262,8 +277,10 @@ static uint32_t pick_site(const net *nw, const host *h, stream *s) {
   int lo = 0, hi = POOL_N - 1;
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    if (nw->pool_cdf[mid] > u) hi = mid;
-    else lo = mid + 1;
+    if (nw->pool_cdf[mid] > u)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   return nw->pool[lo];
 }
@@ -377,7 +394,10 @@ static void http_conv(stream *s, fc_flow *f) {
            clampd(lognorm(s, 0.8, 1.0), 0.01, 120));
 }
 
-static uint64_t dns_query_bytes(stream *s) { return 62 + below(s, 23); } /* 62..84 */
+/* 62 .. 84 bytes: headers, a name of 18 .. 40 characters, type and class. */
+static uint64_t dns_query_bytes(stream *s) {
+  return 62 + below(s, 23);
+}
 
 /* ---------------------------------------------------------------- workstation day */
 
@@ -514,8 +534,8 @@ static fc_status web_event(gen *g, stream *s, const host *h, int64_t ts) {
     inst_row(g, &d);
     inst_row(g, &w1);
     if (twice) {
-      fc_flow w2 = flow_base(t1 + us_of(unif(s, 0.02, 1.5)), FC_PROTO_TCP, h->ip, eph(s, h),
-                             site, 443);
+      fc_flow w2 =
+          flow_base(t1 + us_of(unif(s, 0.02, 1.5)), FC_PROTO_TCP, h->ip, eph(s, h), site, 443);
       https_conv(s, &w2);
       inst_row(g, &w2);
     }
@@ -556,7 +576,8 @@ static fc_status gen_workstation(gen *g, int day, int weekday, int hi, tvec *tv)
 
   stream_init(&s, seed, P_WEB, (uint32_t)day, (uint32_t)hi);
   FC_CALL(poisson(&s, &sc, sc.on0, sc.on1, WEB_RATE_H * scale, tv));
-  for (size_t i = 0; i < tv->n; i++) FC_CALL(web_event(g, &s, h, g->day0 + tv->v[i]));
+  for (size_t i = 0; i < tv->n; i++)
+    FC_CALL(web_event(g, &s, h, g->day0 + tv->v[i]));
 
   /* The mail client polls while its user is at the desk. */
   if (sc.present) {
@@ -569,8 +590,8 @@ static fc_status gen_workstation(gen *g, int day, int weekday, int hi, tvec *tv)
       tcp_conv(&m, 700 + lognorm(&s, 300, 0.4), 800 + lognorm(&s, 2000, 0.8),
                clampd(lognorm(&s, 0.4, 0.5), 0.04, 10));
       if (chance(&s, P_MAIL_SEND)) {
-        fc_flow sm = flow_base(ts + us_of(unif(&s, 0.3, 5)), FC_PROTO_TCP, h->ip, eph(&s, h),
-                               IP_MAIL, 587);
+        fc_flow sm =
+            flow_base(ts + us_of(unif(&s, 0.3, 5)), FC_PROTO_TCP, h->ip, eph(&s, h), IP_MAIL, 587);
         tcp_conv(&sm, 1500 + lognorm(&s, 30000, 1.2), 600 + lognorm(&s, 800, 0.3),
                  clampd(lognorm(&s, 1.2, 0.6), 0.1, 60));
         inst_begin(g, FC_DEMO_MAIL_SEND);
@@ -641,9 +662,8 @@ static fc_status gen_workstation(gen *g, int day, int weekday, int hi, tvec *tv)
   }
   FC_CALL(poisson(&s, &sc, sc.on0, sc.on1, ICMP_RATE_H * scale, tv));
   for (size_t i = 0; i < tv->n; i++) {
-    uint32_t dst = chance(&s, 0.5)
-                       ? IP_FILE
-                       : g->nw->hosts[H_WS0 + below(&s, N_WS200 + N_WS210)].ip;
+    uint32_t dst =
+        chance(&s, 0.5) ? IP_FILE : g->nw->hosts[H_WS0 + below(&s, N_WS200 + N_WS210)].ip;
     if (dst == h->ip) dst = IP_FILE;
     fc_flow f = flow_base(g->day0 + tv->v[i], FC_PROTO_ICMP, h->ip, 0, dst, 8 * 256);
     f.fwd_pkts = f.bwd_pkts = 4;
@@ -671,8 +691,8 @@ static fc_status gen_printer(gen *g, int day, int hi) {
     udp_pair(&f, 3 * (uint64_t)(300 + below(&s, 40)), 0, us_of(unif(&s, 0.05, 0.3)));
     f.fwd_pkts = 3;
     FC_CALL(single(g, FC_DEMO_SSDP, &f));
-    fc_flow m = flow_base(g->day0 + t + us_of(unif(&s, 1, 10)), FC_PROTO_UDP, h->ip, 5353,
-                          IP_MDNS, 5353);
+    fc_flow m =
+        flow_base(g->day0 + t + us_of(unif(&s, 1, 10)), FC_PROTO_UDP, h->ip, 5353, IP_MDNS, 5353);
     udp_pair(&m, 2 * (uint64_t)(330 + below(&s, 60)), 0, us_of(unif(&s, 0.9, 1.1)));
     m.fwd_pkts = 2;
     FC_CALL(single(g, FC_DEMO_MDNS, &m));
@@ -681,18 +701,23 @@ static fc_status gen_printer(gen *g, int day, int hi) {
 }
 
 /* Internet background radiation reaching the server subnet through the firewall. */
-static const uint16_t scan_ports[] = {22,  22,   22,   23,   23,   80,   80,   443, 443,
-                                      445, 3389, 3389, 8080, 21,   25,   1433, 3306, 5900,
-                                      8443, 139, 135,  110,  143,  993,  587,  53,  6379,
+static const uint16_t scan_ports[] = {22,   22,   22,   23,   23,   80,   80,   443,  443,
+                                      445,  3389, 3389, 8080, 21,   25,   1433, 3306, 5900,
+                                      8443, 139,  135,  110,  143,  993,  587,  53,   6379,
                                       9200, 5432, 2323, 8888, 7547, 5060, 81,   8000};
 
 static int port_open(uint32_t ip, uint16_t port) {
   switch (ip) {
-  case IP_DNS: return port == 22 || port == 53;
-  case IP_MAIL: return port == 22 || port == 25 || port == 587 || port == 993;
-  case IP_FILE: return port == 22 || port == 139 || port == 445;
-  case IP_NTP: return port == 22;
-  default: return 0;
+  case IP_DNS:
+    return port == 22 || port == 53;
+  case IP_MAIL:
+    return port == 22 || port == 25 || port == 587 || port == 993;
+  case IP_FILE:
+    return port == 22 || port == 139 || port == 445;
+  case IP_NTP:
+    return port == 22;
+  default:
+    return 0;
   }
 }
 
@@ -725,8 +750,8 @@ static fc_status gen_internet(gen *g, int day, tvec *tv) {
   stream_init(&s, g->o->seed, P_SCAN, (uint32_t)day, A_INTERNET);
   FC_CALL(poisson(&s, NULL, 0, US_DAY, SCAN_RATE_H * g->o->scale, tv));
   for (size_t i = 0; i < tv->n; i++) {
-    uint32_t src = chance(&s, 0.2) ? g->nw->scanners[below(&s, N_PERSISTENT_SCANNERS)]
-                                   : public_ip(&s);
+    uint32_t src =
+        chance(&s, 0.2) ? g->nw->scanners[below(&s, N_PERSISTENT_SCANNERS)] : public_ip(&s);
     uint32_t dst = V4(192, 168, 100, 1 + below(&s, 20));
     uint16_t dport = scan_ports[below(&s, sizeof scan_ports / sizeof scan_ports[0])];
     uint32_t lo = dport < 1024 ? 1024 : (uint32_t)dport + 1;
@@ -749,7 +774,8 @@ static fc_status gen_attack(gen *g, int day) {
   uint16_t ports[1024];
   uint32_t probes[NT * NP];
   for (int k = 0; k < NT; k++) {
-    for (int p = 0; p < 1024; p++) ports[p] = (uint16_t)(p + 1);
+    for (int p = 0; p < 1024; p++)
+      ports[p] = (uint16_t)(p + 1);
     for (int p = 0; p < NP; p++) { /* partial Fisher-Yates: NP distinct ports */
       int j = p + (int)below(&s, (uint32_t)(1024 - p));
       uint16_t tmp = ports[p];
@@ -836,12 +862,14 @@ fc_status fc_demo_generate_truth(const fc_demo_options *o, fc_flow_table *out,
   net_build(nw, o->seed);
   FC_CALL_GOTO(st, fci_calloc(n_pieces, sizeof *inst_count, &inst_count), done);
   FC_CALL_GOTO(st, fci_malloc((n_pieces + 1) * sizeof *inst_off, &inst_off), done);
-  FC_CALL_GOTO(st, fc_table_intern_label(out, FC_DEMO_LABEL_NORMAL, strlen(FC_DEMO_LABEL_NORMAL),
-                                         &g.label_normal),
+  FC_CALL_GOTO(st,
+               fc_table_intern_label(out, FC_DEMO_LABEL_NORMAL, strlen(FC_DEMO_LABEL_NORMAL),
+                                     &g.label_normal),
                done);
   if (o->days > ATTACK_DAY)
-    FC_CALL_GOTO(st, fc_table_intern_label(out, FC_DEMO_LABEL_PORTSCAN,
-                                           strlen(FC_DEMO_LABEL_PORTSCAN), &g.label_attack),
+    FC_CALL_GOTO(st,
+                 fc_table_intern_label(out, FC_DEMO_LABEL_PORTSCAN, strlen(FC_DEMO_LABEL_PORTSCAN),
+                                       &g.label_attack),
                  done);
 
   g.nw = nw;
@@ -869,10 +897,12 @@ fc_status fc_demo_generate_truth(const fc_demo_options *o, fc_flow_table *out,
 
   /* Instances are numbered in the order of their first flow. */
   inst_off[0] = 0;
-  for (size_t p = 0; p < n_pieces; p++) inst_off[p + 1] = inst_off[p] + inst_count[p];
+  for (size_t p = 0; p < n_pieces; p++)
+    inst_off[p + 1] = inst_off[p] + inst_count[p];
   size_t n_inst = inst_off[n_pieces];
   FC_CALL_GOTO(st, fci_malloc((n_inst ? n_inst : 1) * sizeof *dense, &dense), done);
-  for (size_t i = 0; i < n_inst; i++) dense[i] = UINT32_MAX;
+  for (size_t i = 0; i < n_inst; i++)
+    dense[i] = UINT32_MAX;
   if (truth) FC_CALL_GOTO(st, fci_malloc((g.n ? g.n : 1) * sizeof *tr, &tr), done);
   uint32_t next = 0;
   for (size_t i = 0; i < g.n; i++) {
@@ -886,7 +916,8 @@ fc_status fc_demo_generate_truth(const fc_demo_options *o, fc_flow_table *out,
   }
 
   FC_CALL_GOTO(st, fc_table_reserve(out, out->n + g.n), done);
-  for (size_t i = 0; i < g.n; i++) FC_CALL_GOTO(st, fc_table_append(out, &g.v[i].f), done);
+  for (size_t i = 0; i < g.n; i++)
+    FC_CALL_GOTO(st, fc_table_append(out, &g.v[i].f), done);
   if (truth) {
     *truth = tr;
     tr = NULL;
@@ -913,119 +944,159 @@ fc_status fc_demo_generate(const fc_demo_options *o, fc_flow_table *out) {
 
 #define APSF (FC_TCP_ACK | FC_TCP_PSH | FC_TCP_SYN | FC_TCP_FIN)
 /* row with fixed destination, src free; later rows reuse row 0's source */
-#define ROW0(proto, port, flags, src, dst) {proto, port, flags, src, dst, -1, -1, 0, 0}
-#define ROWK(proto, port, flags, dst, dreuse, lo, hi)                                          \
-  {proto, port, flags, NULL, dst, 0, dreuse, lo, hi}
+#define ROW0(proto, port, flags, src, dst)                                                         \
+  { proto, port, flags, src, dst, -1, -1, 0, 0 }
+#define ROWK(proto, port, flags, dst, dreuse, lo, hi)                                              \
+  { proto, port, flags, NULL, dst, 0, dreuse, lo, hi }
 
 static const fc_demo_behaviour behaviours[FC_DEMO_N_BEHAVIOURS] = {
-    [FC_DEMO_DNS_HTTPS] = {"dns-https", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
-                           "workstations except the lab hosts, while on; about 2.6 per hour of "
-                           "full activity",
+    [FC_DEMO_DNS_HTTPS] = {"dns-https",
+                           FC_DEMO_PLANTED,
+                           FC_DEMO_LABEL_NORMAL,
+                           "workstations except the lab hosts, while on; 4.1 per hour of full "
+                           "activity",
                            2,
                            {ROW0(FC_PROTO_UDP, 53, 0, NULL, FC_DEMO_DNS_SERVER),
                             ROWK(FC_PROTO_TCP, 443, APSF, NULL, -1, 3 * US_MS, 50 * US_MS)}},
-    [FC_DEMO_DNS_HTTPS_TWICE] = {"dns-https-twice", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
-                                 "workstations except the lab hosts, while on; about 1.1 per "
-                                 "hour of full activity",
+    [FC_DEMO_DNS_HTTPS_TWICE] = {"dns-https-twice",
+                                 FC_DEMO_PLANTED,
+                                 FC_DEMO_LABEL_NORMAL,
+                                 "workstations except the lab hosts, while on; 1.7 per hour of "
+                                 "full activity",
                                  3,
                                  {ROW0(FC_PROTO_UDP, 53, 0, NULL, FC_DEMO_DNS_SERVER),
                                   ROWK(FC_PROTO_TCP, 443, APSF, NULL, -1, 3 * US_MS, 50 * US_MS),
                                   ROWK(FC_PROTO_TCP, 443, APSF, NULL, 1, 20 * US_MS,
                                        1500 * US_MS)}},
-    [FC_DEMO_MAIL_CHECK] = {"mail-check", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_MAIL_CHECK] = {"mail-check",
+                            FC_DEMO_PLANTED,
+                            FC_DEMO_LABEL_NORMAL,
                             "workstations while their user is present, every 5, 10 or 15 min "
                             "(by host) +- 20 s",
                             1,
                             {ROW0(FC_PROTO_TCP, 993, APSF, NULL, FC_DEMO_MAIL_SERVER)}},
-    [FC_DEMO_MAIL_SEND] = {"mail-check-send", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_MAIL_SEND] = {"mail-check-send",
+                           FC_DEMO_PLANTED,
+                           FC_DEMO_LABEL_NORMAL,
                            "10% of the mail checks",
                            2,
                            {ROW0(FC_PROTO_TCP, 993, APSF, NULL, FC_DEMO_MAIL_SERVER),
                             ROWK(FC_PROTO_TCP, 587, APSF, FC_DEMO_MAIL_SERVER, -1, 300 * US_MS,
                                  5 * US_S)}},
-    [FC_DEMO_NTP_SYNC] = {"ntp-sync", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_NTP_SYNC] = {"ntp-sync",
+                          FC_DEMO_PLANTED,
+                          FC_DEMO_LABEL_NORMAL,
                           "every machine but the NTP server, every 1024 +- 5 s while on",
                           1,
                           {ROW0(FC_PROTO_UDP, 123, 0, NULL, FC_DEMO_NTP_SERVER)}},
-    [FC_DEMO_FILE_BURST2] = {"file-burst-2", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
-                             "workstations while on; 60% of 2 bursts per hour of full activity",
+    [FC_DEMO_FILE_BURST2] = {"file-burst-2",
+                             FC_DEMO_PLANTED,
+                             FC_DEMO_LABEL_NORMAL,
+                             "workstations while on; 1.2 per hour of full activity",
                              2,
                              {ROW0(FC_PROTO_TCP, 445, APSF, NULL, FC_DEMO_FILE_SERVER),
                               ROWK(FC_PROTO_TCP, 445, APSF, FC_DEMO_FILE_SERVER, -1, 200 * US_MS,
                                    4 * US_S)}},
-    [FC_DEMO_FILE_BURST3] = {"file-burst-3", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
-                             "workstations while on; 40% of 2 bursts per hour of full activity",
-                             3,
-                             {ROW0(FC_PROTO_TCP, 445, APSF, NULL, FC_DEMO_FILE_SERVER),
-                              ROWK(FC_PROTO_TCP, 445, APSF, FC_DEMO_FILE_SERVER, -1, 200 * US_MS,
-                                   4 * US_S),
-                              ROWK(FC_PROTO_TCP, 445, APSF, FC_DEMO_FILE_SERVER, -1, 200 * US_MS,
-                                   4 * US_S)}},
-    [FC_DEMO_PUBLIC_DNS_HTTP] = {"public-dns-http", FC_DEMO_PLANTED, FC_DEMO_LABEL_NORMAL,
-                                 "the lab hosts 192.168.210.20-23 only, 60% of their 12 "
-                                 "browsing events per hour of full activity",
+    [FC_DEMO_FILE_BURST3] =
+        {"file-burst-3",
+         FC_DEMO_PLANTED,
+         FC_DEMO_LABEL_NORMAL,
+         "workstations while on; 0.8 per hour of full activity",
+         3,
+         {ROW0(FC_PROTO_TCP, 445, APSF, NULL, FC_DEMO_FILE_SERVER),
+          ROWK(FC_PROTO_TCP, 445, APSF, FC_DEMO_FILE_SERVER, -1, 200 * US_MS, 4 * US_S),
+          ROWK(FC_PROTO_TCP, 445, APSF, FC_DEMO_FILE_SERVER, -1, 200 * US_MS, 4 * US_S)}},
+    [FC_DEMO_PUBLIC_DNS_HTTP] = {"public-dns-http",
+                                 FC_DEMO_PLANTED,
+                                 FC_DEMO_LABEL_NORMAL,
+                                 "the lab hosts 192.168.210.20-23 only, 7.2 per hour of full "
+                                 "activity",
                                  2,
                                  {ROW0(FC_PROTO_UDP, 53, 0, NULL, FC_DEMO_PUBLIC_DNS),
-                                  ROWK(FC_PROTO_TCP, 80, APSF, NULL, -1, 5 * US_MS,
-                                       50 * US_MS)}},
-    [FC_DEMO_DNS_FORWARD] = {"dns-forward", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+                                  ROWK(FC_PROTO_TCP, 80, APSF, NULL, -1, 5 * US_MS, 50 * US_MS)}},
+    [FC_DEMO_DNS_FORWARD] = {"dns-forward",
+                             FC_DEMO_BACKGROUND,
+                             FC_DEMO_LABEL_NORMAL,
                              "the DNS server, on 25% of client lookups (cache misses), "
                              "0.1-0.3 ms after the client's query",
                              1,
-                             {ROW0(FC_PROTO_UDP, 53, 0, FC_DEMO_DNS_SERVER,
-                                   FC_DEMO_UPSTREAM_DNS)}},
-    [FC_DEMO_NTP_UPSTREAM] = {"ntp-upstream", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+                             {ROW0(FC_PROTO_UDP, 53, 0, FC_DEMO_DNS_SERVER, FC_DEMO_UPSTREAM_DNS)}},
+    [FC_DEMO_NTP_UPSTREAM] = {"ntp-upstream",
+                              FC_DEMO_BACKGROUND,
+                              FC_DEMO_LABEL_NORMAL,
                               "the NTP server, every 1024 +- 5 s",
                               1,
                               {ROW0(FC_PROTO_UDP, 123, 0, FC_DEMO_NTP_SERVER,
                                     FC_DEMO_UPSTREAM_NTP)}},
-    [FC_DEMO_DNS_ONLY] = {"dns-only", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_DNS_ONLY] = {"dns-only",
+                          FC_DEMO_BACKGROUND,
+                          FC_DEMO_LABEL_NORMAL,
                           "workstations: 12% of lookups are not followed by a connection",
                           1,
                           {ROW0(FC_PROTO_UDP, 53, 0, NULL, FC_DEMO_DNS_SERVER)}},
-    [FC_DEMO_HTTPS_CACHED] = {"https-cached", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_HTTPS_CACHED] = {"https-cached",
+                              FC_DEMO_BACKGROUND,
+                              FC_DEMO_LABEL_NORMAL,
                               "workstations except the lab hosts: 45% of browsing events "
                               "(name already cached)",
                               1,
                               {ROW0(FC_PROTO_TCP, 443, APSF, NULL, NULL)}},
-    [FC_DEMO_HTTP_CACHED] = {"http-cached", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_HTTP_CACHED] = {"http-cached",
+                             FC_DEMO_BACKGROUND,
+                             FC_DEMO_LABEL_NORMAL,
                              "the lab hosts: 40% of their browsing events",
                              1,
                              {ROW0(FC_PROTO_TCP, 80, APSF, NULL, NULL)}},
-    [FC_DEMO_NETBIOS_NS] = {"netbios-ns", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_NETBIOS_NS] = {"netbios-ns",
+                            FC_DEMO_BACKGROUND,
+                            FC_DEMO_LABEL_NORMAL,
                             "workstations: registration at boot, queries 0.5 per hour while on",
                             1,
                             {ROW0(FC_PROTO_UDP, 137, 0, NULL, NULL)}},
-    [FC_DEMO_NETBIOS_DGM] = {"netbios-dgm", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_NETBIOS_DGM] = {"netbios-dgm",
+                             FC_DEMO_BACKGROUND,
+                             FC_DEMO_LABEL_NORMAL,
                              "workstations: browser announcement every 60 +- 5 min while on",
                              1,
                              {ROW0(FC_PROTO_UDP, 138, 0, NULL, NULL)}},
-    [FC_DEMO_SSDP] = {"ssdp", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_SSDP] = {"ssdp",
+                      FC_DEMO_BACKGROUND,
+                      FC_DEMO_LABEL_NORMAL,
                       "workstations M-SEARCH 0.5 per hour while on; printers NOTIFY every "
                       "30 +- 1 min",
                       1,
                       {ROW0(FC_PROTO_UDP, 1900, 0, NULL, "239.255.255.250")}},
-    [FC_DEMO_MDNS] = {"mdns", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_MDNS] = {"mdns",
+                      FC_DEMO_BACKGROUND,
+                      FC_DEMO_LABEL_NORMAL,
                       "workstations 0.3 queries per hour while on; printers announce every "
                       "30 min",
                       1,
                       {ROW0(FC_PROTO_UDP, 5353, 0, NULL, "224.0.0.251")}},
-    [FC_DEMO_ICMP_ECHO] = {"icmp-echo", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_ICMP_ECHO] = {"icmp-echo",
+                           FC_DEMO_BACKGROUND,
+                           FC_DEMO_LABEL_NORMAL,
                            "workstations ping the file server or another workstation, 0.2 per "
                            "hour of full activity",
                            1,
                            {ROW0(FC_PROTO_ICMP, 8 * 256, 0, NULL, NULL)}},
-    [FC_DEMO_PRINT_JOB] = {"print-job", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_PRINT_JOB] = {"print-job",
+                           FC_DEMO_BACKGROUND,
+                           FC_DEMO_LABEL_NORMAL,
                            "workstations to their subnet's printer, 0.25 per hour of full "
                            "activity",
                            1,
                            {ROW0(FC_PROTO_TCP, 9100, APSF, NULL, NULL)}},
-    [FC_DEMO_INTERNET_SCAN] = {"internet-scan", FC_DEMO_BACKGROUND, FC_DEMO_LABEL_NORMAL,
+    [FC_DEMO_INTERNET_SCAN] = {"internet-scan",
+                               FC_DEMO_BACKGROUND,
+                               FC_DEMO_LABEL_NORMAL,
                                "random internet hosts probe 192.168.100.1-20, 15 per hour, "
                                "day and night",
                                1,
                                {ROW0(FC_PROTO_TCP, 0, -1, NULL, NULL)}},
-    [FC_DEMO_PORT_SCAN] = {"port-scan", FC_DEMO_ATTACK, FC_DEMO_LABEL_PORTSCAN,
+    [FC_DEMO_PORT_SCAN] = {"port-scan",
+                           FC_DEMO_ATTACK,
+                           FC_DEMO_LABEL_PORTSCAN,
                            "192.168.210.15 on the third day from 14:00-14:30: 250 ports of each "
                            "of the 4 servers",
                            1,

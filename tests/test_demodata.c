@@ -85,7 +85,8 @@ static void determinism(void **state) {
   o.seed = 2;
   gen_or_fail(&o, &t, &tr);
   size_t differ = 0;
-  for (size_t i = 0; i < 1000 && i < t.n; i++) differ += t.ts_us[i] != week.ts_us[i];
+  for (size_t i = 0; i < 1000 && i < t.n; i++)
+    differ += t.ts_us[i] != week.ts_us[i];
   assert_true(differ > 900);
   fc_table_free(&t);
   free(tr);
@@ -100,7 +101,8 @@ static void shifted_start(void **state) {
   fc_flow_table t;
   gen_or_fail(&o, &t, NULL);
   assert_int_equal(t.n, week.n);
-  for (size_t i = 0; i < t.n; i++) assert_same_flow(&week, i, &t, i, 7 * US_DAY);
+  for (size_t i = 0; i < t.n; i++)
+    assert_same_flow(&week, i, &t, i, 7 * US_DAY);
   fc_table_free(&t);
 }
 
@@ -133,6 +135,28 @@ static void prefix_of_week(void **state) {
   fc_table_free(&t);
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Every (purpose, day, actor) has its own stream: were two days or two hosts to share one,
+ * their events would fall at the same microsecond of the day. By chance, a repeat among the
+ * week's flows has a probability of about 2%. */
+static void streams_are_distinct(void **state) {
+  (void)state;
+  int64_t *tod;
+  assert_non_null(tod = malloc(week.n * sizeof *tod));
+  for (size_t i = 0; i < week.n; i++)
+    tod[i] = (week.ts_us[i] - week_opts.start_us) % US_DAY;
+  qsort(tod, week.n, sizeof *tod, cmp_i64);
+  size_t repeats = 0;
+  for (size_t i = 1; i < week.n; i++)
+    repeats += tod[i] == tod[i - 1];
+  assert_int_equal(repeats, 0);
+  free(tod);
+}
+
 static void sorted_and_in_range(void **state) {
   (void)state;
   int64_t end = week_opts.start_us + week_opts.days * US_DAY;
@@ -160,11 +184,14 @@ static void rhythm(void **state) {
   }
   double day = 0, night = 0, weekend = 0;
   for (int d = 0; d < 5; d++) {
-    for (int h = 9; h < 17; h++) day += (double)hours[d][h] / (5 * 8);
-    for (int h = 0; h < 6; h++) night += (double)hours[d][h] / (5 * 6);
+    for (int h = 9; h < 17; h++)
+      day += (double)hours[d][h] / (5 * 8);
+    for (int h = 0; h < 6; h++)
+      night += (double)hours[d][h] / (5 * 6);
   }
   for (int d = 5; d < 7; d++)
-    for (int h = 0; h < 24; h++) weekend += (double)hours[d][h] / (2 * 24);
+    for (int h = 0; h < 24; h++)
+      weekend += (double)hours[d][h] / (2 * 24);
   print_message("flows per hour: weekday 9-17 %.0f, weekday 0-6 %.0f, weekend %.0f\n", day, night,
                 weekend);
   assert_true(day > 8 * night);
@@ -185,7 +212,9 @@ static int in_v4_range(const fc_ip *ip, const char *lo, const char *hi) {
   return fc_ip_cmp(ip, &a) >= 0 && fc_ip_cmp(ip, &b) <= 0;
 }
 
-static void ip_of(const char *s, fc_ip *ip) { assert_true(fc_ip_parse(s, strlen(s), ip)); }
+static void ip_of(const char *s, fc_ip *ip) {
+  assert_true(fc_ip_parse(s, strlen(s), ip));
+}
 
 /* Every instance has exactly the documented rows: protocol, port, flags, fixed addresses,
  * reused addresses and delays; a field documented as varying does vary. */
@@ -197,7 +226,8 @@ static void behaviour_structure(void **state) {
   size_t ni = week_instances;
   size_t *rows; /* ni x FC_DEMO_MAX_ROWS flow indices, SIZE_MAX when absent */
   assert_non_null(rows = malloc(ni * FC_DEMO_MAX_ROWS * sizeof *rows));
-  for (size_t k = 0; k < ni * FC_DEMO_MAX_ROWS; k++) rows[k] = SIZE_MAX;
+  for (size_t k = 0; k < ni * FC_DEMO_MAX_ROWS; k++)
+    rows[k] = SIZE_MAX;
   uint16_t *ib;
   assert_non_null(ib = malloc(ni * sizeof *ib));
   uint32_t next = 0;
@@ -255,8 +285,8 @@ static void behaviour_structure(void **state) {
       if (k > 0) {
         int64_t delay = f.ts_us - week.ts_us[r[k - 1]];
         if (delay < d->min_delay_us || delay > d->max_delay_us)
-          fail_msg("%s row %d: delay %lld us outside [%lld, %lld]", b->name, k,
-                   (long long)delay, (long long)d->min_delay_us, (long long)d->max_delay_us);
+          fail_msg("%s row %d: delay %lld us outside [%lld, %lld]", b->name, k, (long long)delay,
+                   (long long)d->min_delay_us, (long long)d->max_delay_us);
       }
       int bi = ib[in];
       if (c == 0) {
@@ -383,9 +413,8 @@ static void labels(void **state) {
   fc_flow_table t;
   gen_or_fail(&o, &t, NULL);
   uint32_t id;
-  assert_int_equal(fc_strdict_find(t.labels, FC_DEMO_LABEL_PORTSCAN,
-                                   strlen(FC_DEMO_LABEL_PORTSCAN), &id),
-                   -1);
+  assert_int_equal(
+      fc_strdict_find(t.labels, FC_DEMO_LABEL_PORTSCAN, strlen(FC_DEMO_LABEL_PORTSCAN), &id), -1);
   fc_table_free(&t);
 }
 
@@ -395,24 +424,29 @@ static void scale_rates(void **state) {
   fc_demo_options o = week_opts;
   o.days = 2;
   size_t web[2] = {0, 0}, ntp[2] = {0, 0};
+  int64_t *ntp_ts[2];
   fc_flow_table t[2];
   fc_demo_truth *tr[2];
   for (int k = 0; k < 2; k++) {
     o.scale = k ? 2.0 : 1.0;
     gen_or_fail(&o, &t[k], &tr[k]);
+    assert_non_null(ntp_ts[k] = malloc(t[k].n * sizeof *ntp_ts[k]));
     for (size_t i = 0; i < t[k].n; i++) {
       uint16_t b = tr[k][i].behaviour;
-      if (tr[k][i].row == 0 && (b == FC_DEMO_DNS_HTTPS || b == FC_DEMO_DNS_HTTPS_TWICE ||
-                                b == FC_DEMO_HTTPS_CACHED))
+      if (tr[k][i].row == 0 &&
+          (b == FC_DEMO_DNS_HTTPS || b == FC_DEMO_DNS_HTTPS_TWICE || b == FC_DEMO_HTTPS_CACHED))
         web[k]++;
-      if (b == FC_DEMO_NTP_SYNC) ntp[k]++;
+      if (b == FC_DEMO_NTP_SYNC) ntp_ts[k][ntp[k]++] = t[k].ts_us[i];
     }
   }
   double ratio = (double)web[1] / (double)web[0];
   print_message("browsing events: %zu at scale 1, %zu at scale 2\n", web[0], web[1]);
   assert_true(ratio > 1.7 && ratio < 2.3);
   assert_int_equal(ntp[0], ntp[1]);
+  for (size_t i = 0; i < ntp[0]; i++)
+    assert_int_equal(ntp_ts[0][i], ntp_ts[1][i]);
   for (int k = 0; k < 2; k++) {
+    free(ntp_ts[k]);
     fc_table_free(&t[k]);
     free(tr[k]);
   }
@@ -491,6 +525,7 @@ int main(void) {
       cmocka_unit_test(determinism),
       cmocka_unit_test(shifted_start),
       cmocka_unit_test(prefix_of_week),
+      cmocka_unit_test(streams_are_distinct),
       cmocka_unit_test(sorted_and_in_range),
       cmocka_unit_test(volume),
       cmocka_unit_test(rhythm),

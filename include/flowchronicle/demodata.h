@@ -22,14 +22,14 @@
 #include "flowchronicle/flow.h"
 
 /* Fixed addresses of the network (the same for every seed). */
-#define FC_DEMO_DNS_SERVER "192.168.100.3"   /* internal resolver, UDP 53 */
-#define FC_DEMO_MAIL_SERVER "192.168.100.4"  /* IMAPS 993, SMTP submission 587 */
-#define FC_DEMO_FILE_SERVER "192.168.100.5"  /* SMB 445 */
-#define FC_DEMO_NTP_SERVER "192.168.100.6"   /* NTP 123, synchronises upstream */
-#define FC_DEMO_UPSTREAM_DNS "1.1.1.1"       /* forwarder of the internal resolver */
+#define FC_DEMO_DNS_SERVER "192.168.100.3"  /* internal resolver, UDP 53 */
+#define FC_DEMO_MAIL_SERVER "192.168.100.4" /* IMAPS 993, SMTP submission 587 */
+#define FC_DEMO_FILE_SERVER "192.168.100.5" /* SMB 445 */
+#define FC_DEMO_NTP_SERVER "192.168.100.6"  /* NTP 123, synchronises upstream */
+#define FC_DEMO_UPSTREAM_DNS "1.1.1.1"      /* forwarder of the internal resolver */
 #define FC_DEMO_UPSTREAM_NTP "162.159.200.123"
-#define FC_DEMO_PUBLIC_DNS "8.8.8.8"         /* used directly by the misconfigured lab hosts */
-#define FC_DEMO_ATTACKER "192.168.210.15"    /* compromised workstation running the port scan */
+#define FC_DEMO_PUBLIC_DNS "8.8.8.8"      /* used directly by the misconfigured lab hosts */
+#define FC_DEMO_ATTACKER "192.168.210.15" /* compromised workstation running the port scan */
 
 /* Labels put on the flows. */
 #define FC_DEMO_LABEL_NORMAL "normal"
@@ -90,20 +90,20 @@ typedef enum fc_demo_behaviour_id {
   FC_DEMO_FILE_BURST3,     /* A -> file tcp/445 three times */
   FC_DEMO_PUBLIC_DNS_HTTP, /* A -> 8.8.8.8 udp/53, A -> W tcp/80 (the talk's example) */
   /* background */
-  FC_DEMO_DNS_FORWARD,     /* DNS server -> 1.1.1.1 udp/53 on a cache miss */
-  FC_DEMO_NTP_UPSTREAM,    /* NTP server -> upstream udp/123 */
-  FC_DEMO_DNS_ONLY,        /* A -> DNS udp/53 with no connection after it */
-  FC_DEMO_HTTPS_CACHED,    /* A -> W tcp/443 without a lookup */
-  FC_DEMO_HTTP_CACHED,     /* lab host -> W tcp/80 without a lookup */
-  FC_DEMO_NETBIOS_NS,      /* udp 137 -> subnet broadcast */
-  FC_DEMO_NETBIOS_DGM,     /* udp 138 -> subnet broadcast */
-  FC_DEMO_SSDP,            /* udp -> 239.255.255.250:1900 */
-  FC_DEMO_MDNS,            /* udp 5353 -> 224.0.0.251:5353 */
-  FC_DEMO_ICMP_ECHO,       /* echo request/reply between internal hosts */
-  FC_DEMO_PRINT_JOB,       /* workstation -> printer tcp/9100 */
-  FC_DEMO_INTERNET_SCAN,   /* random internet host -> server subnet, single SYN */
+  FC_DEMO_DNS_FORWARD,   /* DNS server -> 1.1.1.1 udp/53 on a cache miss */
+  FC_DEMO_NTP_UPSTREAM,  /* NTP server -> upstream udp/123 */
+  FC_DEMO_DNS_ONLY,      /* A -> DNS udp/53 with no connection after it */
+  FC_DEMO_HTTPS_CACHED,  /* A -> W tcp/443 without a lookup */
+  FC_DEMO_HTTP_CACHED,   /* lab host -> W tcp/80 without a lookup */
+  FC_DEMO_NETBIOS_NS,    /* udp 137 -> subnet broadcast */
+  FC_DEMO_NETBIOS_DGM,   /* udp 138 -> subnet broadcast */
+  FC_DEMO_SSDP,          /* udp -> 239.255.255.250:1900 */
+  FC_DEMO_MDNS,          /* udp 5353 -> 224.0.0.251:5353 */
+  FC_DEMO_ICMP_ECHO,     /* echo request/reply between internal hosts */
+  FC_DEMO_PRINT_JOB,     /* workstation -> printer tcp/9100 */
+  FC_DEMO_INTERNET_SCAN, /* random internet host -> server subnet, single SYN */
   /* attack */
-  FC_DEMO_PORT_SCAN,       /* FC_DEMO_ATTACKER -> servers, SYN scan, label attack/portScan */
+  FC_DEMO_PORT_SCAN, /* FC_DEMO_ATTACKER -> servers, SYN scan, label attack/portScan */
   FC_DEMO_N_BEHAVIOURS
 } fc_demo_behaviour_id;
 

@@ -79,7 +79,8 @@ static const uint32_t always_on_ws[] = {V4(192, 168, 200, 12), V4(192, 168, 200,
 #define MDNS_RATE_H 0.3
 #define ICMP_RATE_H 0.2
 #define PRINT_RATE_H 0.25
-#define PRINTER_PERIOD_US (30 * US_MIN)
+#define PRINTER_SSDP_PERIOD_US (30 * US_MIN)
+#define PRINTER_MDNS_PERIOD_US (20 * US_MIN)
 #define SCAN_RATE_H 15.0
 #define ATTACK_DAY 2
 #define ATTACK_PORTS 250 /* per target, out of 1..1024 */
@@ -685,14 +686,17 @@ static fc_status gen_printer(gen *g, int day, int hi) {
   FC_CALL(ntp_day(g, day, hi, 0, US_DAY, 0));
   stream s;
   stream_init(&s, g->o->seed, P_NOISE, (uint32_t)day, (uint32_t)hi);
+  /* Two timers with different periods, so that SSDP and mDNS do not pair up into a pattern. */
   for (int64_t t = us_of(unif(&s, 0, 1800)); t < US_DAY;
-       t += PRINTER_PERIOD_US + us_of(unif(&s, -60, 60))) {
+       t += PRINTER_SSDP_PERIOD_US + us_of(unif(&s, -60, 60))) {
     fc_flow f = flow_base(g->day0 + t, FC_PROTO_UDP, h->ip, 1900, IP_SSDP, 1900);
     udp_pair(&f, 3 * (uint64_t)(300 + below(&s, 40)), 0, us_of(unif(&s, 0.05, 0.3)));
     f.fwd_pkts = 3;
     FC_CALL(single(g, FC_DEMO_SSDP, &f));
-    fc_flow m =
-        flow_base(g->day0 + t + us_of(unif(&s, 1, 10)), FC_PROTO_UDP, h->ip, 5353, IP_MDNS, 5353);
+  }
+  for (int64_t t = us_of(unif(&s, 0, 1200)); t < US_DAY;
+       t += PRINTER_MDNS_PERIOD_US + us_of(unif(&s, -60, 60))) {
+    fc_flow m = flow_base(g->day0 + t, FC_PROTO_UDP, h->ip, 5353, IP_MDNS, 5353);
     udp_pair(&m, 2 * (uint64_t)(330 + below(&s, 60)), 0, us_of(unif(&s, 0.9, 1.1)));
     m.fwd_pkts = 2;
     FC_CALL(single(g, FC_DEMO_MDNS, &m));
@@ -1070,7 +1074,7 @@ static const fc_demo_behaviour behaviours[FC_DEMO_N_BEHAVIOURS] = {
                       FC_DEMO_BACKGROUND,
                       FC_DEMO_LABEL_NORMAL,
                       "workstations 0.3 queries per hour while on; printers announce every "
-                      "30 min",
+                      "20 +- 1 min",
                       1,
                       {ROW0(FC_PROTO_UDP, 5353, 0, NULL, "224.0.0.251")}},
     [FC_DEMO_ICMP_ECHO] = {"icmp-echo",

@@ -75,11 +75,15 @@ double fc_mdl_log2_rising(double a, uint64_t n) {
 }
 
 double fc_mdl_kt_bits(const uint64_t *counts, size_t n_values, uint32_t r) {
+  return fc_mdl_kt_bits_strided(counts, n_values, 1, r);
+}
+
+double fc_mdl_kt_bits_strided(const uint64_t *counts, size_t n_values, size_t stride, uint32_t r) {
   uint64_t n = 0;
   double values_bits = 0.0;
   for (size_t v = 0; v < n_values; v++) {
-    n += counts[v];
-    values_bits += fc_mdl_log2_rising(0.5, counts[v]);
+    n += counts[v * stride];
+    values_bits += fc_mdl_log2_rising(0.5, counts[v * stride]);
   }
   if (n == 0) return 0.0;
   return fc_mdl_log2_rising(0.5 * (double)r, n) - values_bits;

@@ -35,6 +35,11 @@ double fc_mdl_log2_rising(double a, uint64_t n);
  * the two terms are the same computation and the result is exactly 0. */
 double fc_mdl_kt_bits(const uint64_t *counts, size_t n_values, uint32_t r);
 
+/* The same over counts[0], counts[stride], ..., counts[(n_values - 1) * stride], for counts kept
+ * inside larger records (the BN count tables); bit-identical to fc_mdl_kt_bits on the same
+ * values. */
+double fc_mdl_kt_bits_strided(const uint64_t *counts, size_t n_values, size_t stride, uint32_t r);
+
 /* Code length of one row pattern with C = n_cols flow columns (timestamp excluded) of which
  * F = n_fix are FIX, U = n_use are USE and S = n_set are SET cells; n_bound is the number of
  * variables bound by SET cells of earlier rows; fix_domain_bits is the sum over the FIX cells of

@@ -17,8 +17,8 @@ _Static_assert(sizeof(fci_bn_entry) == 3 * sizeof(uint64_t), "entries are read a
 #define RADIX_MIN 64
 /* Rows per counting task at least: smaller chunks cost more in merging than they gain. */
 #define CHUNK_MIN_ROWS ((size_t)1 << 16)
-/* First hash capacity at most (slots); tables grow by doubling past half full. */
-#define HASH_CAP0_MAX ((size_t)1 << 16)
+/* First hash capacity at most (slots, 24 bytes each); tables grow by doubling past half full. */
+#define HASH_CAP0_MAX ((size_t)1 << 20)
 
 /* --- families --------------------------------------------------------------------------- */
 
@@ -407,26 +407,37 @@ static inline uint64_t mix64(uint64_t k0, uint64_t k1) {
   return h;
 }
 
-static int hash_grow(fci_bn_entry **slots, size_t *cap) {
-  size_t nc = *cap * 2;
+/* Per-thread buffers reused over the tasks of one counting call: fresh multi-megabyte
+ * allocations for every family cost more in page faults (serialised in the kernel across
+ * threads) than the counting itself. slots[0..alloc) is all empty between tasks. */
+typedef struct workspace {
+  fci_bn_entry *slots;
+  size_t alloc;
+  fci_bn_entry *scratch;
+  size_t scratch_n;
+} workspace;
+
+/* Doubles the table into a new buffer, which becomes the workspace's. */
+static int hash_grow(workspace *ws, size_t *cap) {
+  const size_t nc = *cap * 2, mask = nc - 1;
   fci_bn_entry *ns = calloc(nc, sizeof *ns);
   if (!ns) return -1;
-  const size_t mask = nc - 1;
   for (size_t i = 0; i < *cap; i++) {
-    const fci_bn_entry *e = &(*slots)[i];
+    const fci_bn_entry *e = &ws->slots[i];
     if (e->count == 0) continue;
     size_t s = (size_t)mix64(e->k0, e->k1) & mask;
     while (ns[s].count != 0) s = (s + 1) & mask;
     ns[s] = *e;
   }
-  free(*slots);
-  *slots = ns;
+  free(ws->slots);
+  ws->slots = ns;
+  ws->alloc = nc;
   *cap = nc;
   return 0;
 }
 
 /* Counts rows [begin, end) of one family into t->out (canonical). */
-static void count_task(const fc_bn_data *d, task *t) {
+static void count_task(const fc_bn_data *d, task *t, workspace *ws) {
   const fc_bn_family *f = t->fam;
   const int np = f->n_parents;
   const uint32_t *cv = d->cols[f->node];
@@ -434,7 +445,7 @@ static void count_task(const fc_bn_data *d, task *t) {
   const uint32_t *c1 = np > 1 ? d->cols[f->parents[1]] : NULL;
   const uint32_t *c2 = np > 2 ? d->cols[f->parents[2]] : NULL;
   uint32_t lim[4] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
-  double prod = 1.0;
+  double prod = INFINITY;
   const bool check = d->card != NULL;
   if (check) {
     lim[3] = d->card[f->node];
@@ -443,17 +454,19 @@ static void count_task(const fc_bn_data *d, task *t) {
       lim[k] = d->card[f->parents[k]];
       prod *= (double)lim[k];
     }
-  } else {
-    prod = INFINITY;
   }
   const size_t rows = t->end - t->begin;
-  double want = 2.0 * fmin((double)rows, prod);
+  const double want = 2.0 * fmin((double)rows, prod);
   size_t cap = 16;
   while (cap < HASH_CAP0_MAX && (double)cap < want) cap *= 2;
-  fci_bn_entry *slots = calloc(cap, sizeof *slots);
-  if (!slots) {
-    t->err = 1;
-    return;
+  if (ws->alloc < cap) {
+    free(ws->slots);
+    ws->alloc = 0;
+    if (!(ws->slots = calloc(cap, sizeof *ws->slots))) {
+      t->err = 1;
+      return;
+    }
+    ws->alloc = cap;
   }
   size_t n = 0, mask = cap - 1;
   for (size_t i = t->begin; i < t->end; i++) {
@@ -464,10 +477,10 @@ static void count_task(const fc_bn_data *d, task *t) {
       t->bad_var = k == 3 ? f->node : f->parents[k];
       t->bad_row = i;
       t->bad_value = k == 0 ? a : k == 1 ? b : k == 2 ? c : v;
-      free(slots);
-      return;
+      break;
     }
     const uint64_t k0 = FCI_BN_KEY0(a, b), k1 = FCI_BN_KEY1(c, v);
+    fci_bn_entry *slots = ws->slots;
     size_t s = (size_t)mix64(k0, k1) & mask;
     for (;;) {
       fci_bn_entry *e = &slots[s];
@@ -476,10 +489,9 @@ static void count_task(const fc_bn_data *d, task *t) {
         e->k1 = k1;
         e->count = 1;
         if (++n * 2 > cap) {
-          if (hash_grow(&slots, &cap) != 0) {
-            free(slots);
+          if (hash_grow(ws, &cap) != 0) {
             t->err = 1;
-            return;
+            goto drain;
           }
           mask = cap - 1;
         }
@@ -492,27 +504,36 @@ static void count_task(const fc_bn_data *d, task *t) {
       s = (s + 1) & mask;
     }
   }
-  size_t j = 0; /* compact the occupied slots to the front, then sort them */
-  for (size_t i = 0; i < cap; i++)
-    if (slots[i].count != 0) slots[j++] = slots[i];
-  fci_bn_entry *scratch = NULL;
-  if (n >= RADIX_MIN && !(scratch = malloc(n * sizeof *scratch))) {
-    free(slots);
-    t->err = 1;
-    return;
+drain:; /* move the entries out and leave the workspace empty, also after an error */
+  fci_bn_entry *out_e = t->err ? NULL : malloc((n ? n : 1) * sizeof *out_e);
+  if (!t->err && !out_e) t->err = 1;
+  size_t j = 0;
+  for (size_t i = 0; i < cap; i++) {
+    fci_bn_entry *e = &ws->slots[i];
+    if (e->count == 0) continue;
+    if (out_e) out_e[j++] = *e;
+    e->count = 0;
   }
-  n = fci_bn_canonicalize(slots, n, scratch);
-  free(scratch);
-  fci_bn_entry *shrunk = realloc(slots, (n ? n : 1) * sizeof *slots);
-  if (shrunk) slots = shrunk;
+  if (t->err) return;
+  if (n >= RADIX_MIN && ws->scratch_n < n) {
+    free(ws->scratch);
+    ws->scratch_n = 0;
+    if (!(ws->scratch = malloc(n * sizeof *ws->scratch))) {
+      free(out_e);
+      t->err = 1;
+      return;
+    }
+    ws->scratch_n = n;
+  }
+  n = fci_bn_canonicalize(out_e, n, ws->scratch);
   fc_bn_counts *out = calloc(1, sizeof *out);
   if (!out) {
-    free(slots);
+    free(out_e);
     t->err = 1;
     return;
   }
   out->fam = *f;
-  out->e = slots;
+  out->e = out_e;
   out->n = out->cap = n;
   out->total = (uint64_t)rows;
   t->out = out;
@@ -546,8 +567,14 @@ fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *fa
     tasks[t].end = d->n_rows * (c + 1) / per;
   }
   long nt = (long)n_tasks;
-#pragma omp parallel for schedule(dynamic, 1) if (nt > 1)
-  for (long t = 0; t < nt; t++) count_task(d, &tasks[t]);
+#pragma omp parallel if (nt > 1)
+  {
+    workspace ws = {NULL, 0, NULL, 0};
+#pragma omp for schedule(dynamic, 1)
+    for (long t = 0; t < nt; t++) count_task(d, &tasks[t], &ws);
+    free(ws.slots);
+    free(ws.scratch);
+  }
 
   fc_status st = FC_OK;
   for (size_t t = 0; t < n_tasks && st == FC_OK; t++) {

@@ -28,11 +28,12 @@ int main(int argc, char **argv) {
   size_t n = argc > 1 ? (size_t)atoll(argv[1]) : 100000;
   if (argc > 2) omp_set_num_threads(atoi(argv[2]));
   enum { M = 10 };
-  const char *names[M] = {"proto", "src_ip", "dst_ip", "dst_port", "flags",
+  const char *names[M] = {"proto",    "src_ip",   "dst_ip",    "dst_port",  "flags",
                           "fwd_pkts", "bwd_pkts", "fwd_bytes", "bwd_bytes", "duration"};
   const uint32_t card[M] = {5, 5000, 3000, 500, 20, 41, 41, 41, 41, 41};
   uint32_t *col[M];
-  for (int v = 0; v < M; v++) col[v] = malloc(n * sizeof **col);
+  for (int v = 0; v < M; v++)
+    col[v] = malloc(n * sizeof **col);
   uint64_t s = 1;
   for (size_t i = 0; i < n; i++) {
     uint32_t proto = skewed(&s, 5), src = skewed(&s, 5000);
@@ -44,7 +45,8 @@ int main(int argc, char **argv) {
     uint32_t fb = (fp + below(&s, 3)) % 41, bb = (bp + below(&s, 3)) % 41;
     uint32_t dur = below(&s, 3) ? (fp + flags) % 41 : below(&s, 41);
     uint32_t row[M] = {proto, src, dst, port, flags, fp, bp, fb, bb, dur};
-    for (int v = 0; v < M; v++) col[v][i] = row[v];
+    for (int v = 0; v < M; v++)
+      col[v][i] = row[v];
   }
   fc_bn_data d = {M, n, (const uint32_t *const *)col, card};
   fc_bn_learn_stats st;
@@ -66,10 +68,12 @@ int main(int argc, char **argv) {
   for (int v = 0; v < M; v++) {
     const fc_bn_family *f = fc_bn_family_of(bn, v);
     printf("  %-9s <-", names[v]);
-    for (int k = 0; k < f->n_parents; k++) printf(" %s", names[f->parents[k]]);
+    for (int k = 0; k < f->n_parents; k++)
+      printf(" %s", names[f->parents[k]]);
     printf("   (%zu entries)\n", fc_bn_counts_size(fc_bn_counts_of(bn, v)));
   }
   fc_bn_destroy(&bn);
-  for (int v = 0; v < M; v++) free(col[v]);
+  for (int v = 0; v < M; v++)
+    free(col[v]);
   return 0;
 }

@@ -72,7 +72,8 @@ void fc_bn_destroy(fc_bn **pbn) {
 static int topo_sort(int m, const uint8_t *adj, int *order, int *indeg) {
   for (int v = 0; v < m; v++) {
     indeg[v] = 0;
-    for (int u = 0; u < m; u++) indeg[v] += adj[(size_t)u * (size_t)m + (size_t)v];
+    for (int u = 0; u < m; u++)
+      indeg[v] += adj[(size_t)u * (size_t)m + (size_t)v];
   }
   int placed = 0;
   for (;;) {
@@ -102,14 +103,14 @@ static fc_status check_tables(int m, const uint32_t *card, fc_bn_counts *const *
       return FC_ERROR(FC_ERR_ARG, "node %d counts %llu rows, node 0 %llu", v,
                       (unsigned long long)t->total, (unsigned long long)tables[0]->total);
     uint32_t lim[4] = {1, 1, 1, card[v]};
-    for (int k = 0; k < f->n_parents; k++) lim[k] = card[f->parents[k]];
+    for (int k = 0; k < f->n_parents; k++)
+      lim[k] = card[f->parents[k]];
     for (size_t i = 0; i < t->n; i++) {
       uint32_t cfg[FC_BN_MAX_PARENTS], value;
       fc_bn_counts_entry(t, i, cfg, &value, NULL);
       if (cfg[0] >= lim[0] || cfg[1] >= lim[1] || cfg[2] >= lim[2] || value >= lim[3])
-        return FC_ERROR(FC_ERR_ARG,
-                        "node %d: entry (%u, %u, %u; %u) outside the cardinalities", v, cfg[0],
-                        cfg[1], cfg[2], value);
+        return FC_ERROR(FC_ERR_ARG, "node %d: entry (%u, %u, %u; %u) outside the cardinalities", v,
+                        cfg[0], cfg[1], cfg[2], value);
     }
   }
   return FC_OK;
@@ -135,13 +136,15 @@ fc_status fc_bn_create(int m, const uint32_t *card, fc_bn_counts **tables, fc_bn
     const fc_bn_family *f = &tables[v]->fam;
     bn->card[v] = card[v];
     bn->npar[v] = f->n_parents;
-    for (int k = 0; k < f->n_parents; k++) bn->adj[(size_t)f->parents[k] * mm + (size_t)v] = 1;
+    for (int k = 0; k < f->n_parents; k++)
+      bn->adj[(size_t)f->parents[k] * mm + (size_t)v] = 1;
   }
   if (topo_sort(m, bn->adj, bn->topo, indeg) != m) {
     st = FC_ERROR(FC_ERR_ARG, "the parent sets of the %d nodes contain a cycle", m);
     goto fail;
   }
-  for (int v = 0; v < m; v++) FC_CALL_GOTO(st, cpt_build(&bn->cpt[v], tables[v]), fail);
+  for (int v = 0; v < m; v++)
+    FC_CALL_GOTO(st, cpt_build(&bn->cpt[v], tables[v]), fail);
   bn->n_rows = m > 0 ? tables[0]->total : 0;
   for (int v = 0; v < m; v++) {
     bn->tab[v] = tables[v];
@@ -173,19 +176,32 @@ fc_status fc_bn_create_counted(int m, const uint32_t *card, const fc_bn_family *
     }
   FC_CALL_GOTO(st, fc_bn_create(m, card, tables, out), done);
 done:
-  for (int v = 0; v < m; v++) fc_bn_counts_destroy(&tables[v]);
+  for (int v = 0; v < m; v++)
+    fc_bn_counts_destroy(&tables[v]);
   free(tables);
   return st;
 }
 
 /* --- accessors and code lengths ------------------------------------------------------------ */
 
-int fc_bn_n_nodes(const fc_bn *bn) { return bn->m; }
-uint32_t fc_bn_cardinality(const fc_bn *bn, int v) { return bn->card[v]; }
-uint64_t fc_bn_n_rows(const fc_bn *bn) { return bn->n_rows; }
-const fc_bn_family *fc_bn_family_of(const fc_bn *bn, int v) { return &bn->tab[v]->fam; }
-const fc_bn_counts *fc_bn_counts_of(const fc_bn *bn, int v) { return bn->tab[v]; }
-const int *fc_bn_topo_order(const fc_bn *bn) { return bn->topo; }
+int fc_bn_n_nodes(const fc_bn *bn) {
+  return bn->m;
+}
+uint32_t fc_bn_cardinality(const fc_bn *bn, int v) {
+  return bn->card[v];
+}
+uint64_t fc_bn_n_rows(const fc_bn *bn) {
+  return bn->n_rows;
+}
+const fc_bn_family *fc_bn_family_of(const fc_bn *bn, int v) {
+  return &bn->tab[v]->fam;
+}
+const fc_bn_counts *fc_bn_counts_of(const fc_bn *bn, int v) {
+  return bn->tab[v];
+}
+const int *fc_bn_topo_order(const fc_bn *bn) {
+  return bn->topo;
+}
 
 bool fc_bn_has_arc(const fc_bn *bn, int from, int to) {
   return bn->adj[(size_t)from * (size_t)bn->m + (size_t)to] != 0;
@@ -193,13 +209,15 @@ bool fc_bn_has_arc(const fc_bn *bn, int from, int to) {
 
 int fc_bn_n_arcs(const fc_bn *bn) {
   int n = 0;
-  for (int v = 0; v < bn->m; v++) n += bn->npar[v];
+  for (int v = 0; v < bn->m; v++)
+    n += bn->npar[v];
   return n;
 }
 
 double fc_bn_tables_kt_bits(int m, const uint32_t *card, const fc_bn_counts *const *tables) {
   double bits = 0.0;
-  for (int v = 0; v < m; v++) bits += fc_bn_counts_kt_bits(tables[v], card[v]);
+  for (int v = 0; v < m; v++)
+    bits += fc_bn_counts_kt_bits(tables[v], card[v]);
   return bits;
 }
 
@@ -213,7 +231,8 @@ double fc_bn_structure_bits(const fc_bn *bn, int max_indegree, bool artifact_com
 
 double fc_bn_bic(const fc_bn *bn) {
   double s = 0.0;
-  for (int v = 0; v < bn->m; v++) s += fc_bn_counts_bic(bn->tab[v], bn->card, bn->n_rows);
+  for (int v = 0; v < bn->m; v++)
+    s += fc_bn_counts_bic(bn->tab[v], bn->card, bn->n_rows);
   return s;
 }
 
@@ -224,10 +243,11 @@ uint32_t fc_bn_sample_node(const fc_bn *bn, int v, const uint32_t *values, doubl
   const fci_bn_cpt *c = &bn->cpt[v];
   const uint64_t r = bn->card[v];
   uint32_t cfg[FC_BN_MAX_PARENTS] = {0, 0, 0};
-  for (int k = 0; k < f->n_parents; k++) cfg[k] = values[f->parents[k]];
+  for (int k = 0; k < f->n_parents; k++)
+    cfg[k] = values[f->parents[k]];
   const uint64_t k0 = FCI_BN_KEY0(cfg[0], cfg[1]);
   const uint32_t k2 = cfg[2];
-  if (!(u > 0.0)) u = 0.0; /* NaN and negatives */
+  if (!(u > 0.0)) u = 0.0;      /* NaN and negatives */
   size_t lo = 0, hi = c->n_cfg; /* first configuration >= (k0, k2) */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -273,7 +293,8 @@ void fc_bn_sample(const fc_bn *bn, const double *uniforms, uint32_t *values) {
 
 size_t fc_bn_serial_words(const fc_bn *bn) {
   size_t n = 0;
-  for (int v = 0; v < bn->m; v++) n += fc_bn_counts_serial_words(bn->tab[v]);
+  for (int v = 0; v < bn->m; v++)
+    n += fc_bn_counts_serial_words(bn->tab[v]);
   return n;
 }
 
@@ -303,10 +324,10 @@ fc_status fc_bn_deserialize(int m, const uint32_t *card, const int32_t *structur
       st = FC_ERROR(FC_ERR_FORMAT, "node %d: %d parents in the structure", v, want.n_parents);
       goto done;
     }
-    for (int k = 0; k < FC_BN_MAX_PARENTS; k++) want.parents[k] = structure[4 * v + 1 + k];
+    for (int k = 0; k < FC_BN_MAX_PARENTS; k++)
+      want.parents[k] = structure[4 * v + 1 + k];
     size_t used = 0;
-    FC_CALL_GOTO(st, fc_bn_counts_deserialize(words + off, n_words - off, &tables[v], &used),
-                 done);
+    FC_CALL_GOTO(st, fc_bn_counts_deserialize(words + off, n_words - off, &tables[v], &used), done);
     off += used;
     if (!fc_bn_family_equal(&tables[v]->fam, &want)) {
       st = FC_ERROR(FC_ERR_FORMAT, "node %d: the count table does not match the structure", v);
@@ -323,7 +344,8 @@ fc_status fc_bn_deserialize(int m, const uint32_t *card, const int32_t *structur
     st = FC_ERR_FORMAT;
   }
 done:
-  for (int v = 0; v < m; v++) fc_bn_counts_destroy(&tables[v]);
+  for (int v = 0; v < m; v++)
+    fc_bn_counts_destroy(&tables[v]);
   free(tables);
   return st;
 }
@@ -334,7 +356,7 @@ void fc_bn_learn_opts_default(fc_bn_learn_opts *o) {
   o->max_indegree = FC_BN_MAX_PARENTS;
   o->min_gain = 1e-9;
   o->max_steps = 100000;
-  o->max_batch = 256;
+  o->max_batch = 64;
 }
 
 enum { OP_ADD = 0, OP_REMOVE = 1, OP_REVERSE = 2 };
@@ -384,7 +406,8 @@ static fc_status grow_map(learner *L) {
   for (size_t i = 0; i < L->map_cap; i++) {
     if (L->map[i].count == 0) continue;
     size_t s = family_hash(L->map[i].k0, L->map[i].k1) & (nc - 1);
-    while (nm[s].count != 0) s = (s + 1) & (nc - 1);
+    while (nm[s].count != 0)
+      s = (s + 1) & (nc - 1);
     nm[s] = L->map[i];
   }
   free(L->map);
@@ -444,7 +467,8 @@ static fc_status flush_pending(learner *L) {
   while (done < L->n_pending) {
     size_t b = L->n_pending - done;
     if (b > cap) b = cap;
-    for (size_t i = 0; i < b; i++) fams[i] = L->slot_fam[L->pending[done + i]];
+    for (size_t i = 0; i < b; i++)
+      fams[i] = L->slot_fam[L->pending[done + i]];
     FC_CALL_GOTO(st, L->count(L->ctx, b, fams, tabs), out);
     L->stats.count_calls++;
     L->stats.families_counted += b;
@@ -469,7 +493,8 @@ static fc_status flush_pending(learner *L) {
     const uint32_t *card = L->card;
     const uint64_t n_rows = L->n_rows;
 #pragma omp parallel for schedule(dynamic, 1) if (nb > 1)
-    for (long i = 0; i < nb; i++) sc[i] = fc_bn_counts_bic(tabs[i], card, n_rows);
+    for (long i = 0; i < nb; i++)
+      sc[i] = fc_bn_counts_bic(tabs[i], card, n_rows);
     for (size_t i = 0; i < b; i++) {
       L->score[L->pending[done + i]] = sc[i];
       fc_bn_counts_destroy(&tabs[i]);
@@ -479,7 +504,8 @@ static fc_status flush_pending(learner *L) {
   L->n_pending = 0;
 out:
   if (tabs)
-    for (size_t i = 0; i < cap; i++) fc_bn_counts_destroy(&tabs[i]);
+    for (size_t i = 0; i < cap; i++)
+      fc_bn_counts_destroy(&tabs[i]);
   free(tabs);
   free(fams);
   free(sc);
@@ -499,7 +525,8 @@ static fc_bn_family family_minus(const fc_bn_family *f, int p) {
   for (int i = 0; i < f->n_parents; i++)
     if (f->parents[i] != p) g.parents[k++] = f->parents[i];
   g.n_parents = k;
-  for (int i = k; i < FC_BN_MAX_PARENTS; i++) g.parents[i] = -1;
+  for (int i = k; i < FC_BN_MAX_PARENTS; i++)
+    g.parents[i] = -1;
   return g;
 }
 
@@ -514,7 +541,8 @@ static void reachability(int m, const uint8_t *adj, uint8_t *reach, int *order, 
     for (size_t c = 0; c < mm; c++) {
       if (!adj[s * mm + c]) continue;
       reach[s * mm + c] = 1;
-      for (size_t t = 0; t < mm; t++) reach[s * mm + t] |= reach[c * mm + t];
+      for (size_t t = 0; t < mm; t++)
+        reach[s * mm + t] |= reach[c * mm + t];
     }
   }
 }
@@ -570,7 +598,8 @@ fc_status fc_bn_learn(int m, const uint32_t *card, const fc_bn_learn_opts *opts,
     FC_CALL_GOTO(st, family_slot(&L, &fam[v], &slot_now[v]), done);
   }
   FC_CALL_GOTO(st, flush_pending(&L), done);
-  for (int v = 0; v < m; v++) cur[v] = L.score[slot_now[v]];
+  for (int v = 0; v < m; v++)
+    cur[v] = L.score[slot_now[v]];
 
   const int maxdeg = L.opts.max_indegree;
   while (L.stats.steps < L.opts.max_steps) {
@@ -579,8 +608,7 @@ fc_status fc_bn_learn(int m, const uint32_t *card, const fc_bn_learn_opts *opts,
     /* Enumerated in canonical (type, from, to) order; ties go to the first. */
     for (int u = 0; u < m; u++)
       for (int v = 0; v < m; v++) {
-        if (u == v || adj[(size_t)u * mm + (size_t)v] || adj[(size_t)v * mm + (size_t)u])
-          continue;
+        if (u == v || adj[(size_t)u * mm + (size_t)v] || adj[(size_t)v * mm + (size_t)u]) continue;
         if (fam[v].n_parents >= maxdeg || reach[(size_t)v * mm + (size_t)u]) continue;
         fc_bn_family g = family_plus(&fam[v], u);
         op o = {OP_ADD, u, v, 0, 0};
@@ -600,8 +628,8 @@ fc_status fc_bn_learn(int m, const uint32_t *card, const fc_bn_learn_opts *opts,
         if (!adj[(size_t)u * mm + (size_t)v] || fam[u].n_parents >= maxdeg) continue;
         bool other_path = false; /* u -> w ->...-> v with w != v makes v -> u a cycle */
         for (int w = 0; w < m && !other_path; w++)
-          other_path = w != v && adj[(size_t)u * mm + (size_t)w] &&
-                       reach[(size_t)w * mm + (size_t)v];
+          other_path =
+              w != v && adj[(size_t)u * mm + (size_t)w] && reach[(size_t)w * mm + (size_t)v];
         if (other_path) continue;
         fc_bn_family gv = family_minus(&fam[v], u), gu = family_plus(&fam[u], v);
         op o = {OP_REVERSE, u, v, 0, 0};
@@ -612,7 +640,8 @@ fc_status fc_bn_learn(int m, const uint32_t *card, const fc_bn_learn_opts *opts,
     FC_CALL_GOTO(st, flush_pending(&L), done);
 
     double best = -INFINITY, total = 0.0;
-    for (int v = 0; v < m; v++) total += cur[v];
+    for (int v = 0; v < m; v++)
+      total += cur[v];
     for (size_t i = 0; i < n_ops; i++) {
       const op *o = &ops[i];
       double d = L.score[o->a] - cur[o->to];
@@ -655,7 +684,8 @@ fc_status fc_bn_learn(int m, const uint32_t *card, const fc_bn_learn_opts *opts,
   FC_CALL_GOTO(st, fc_bn_create_counted(m, card, fam, count, ctx, out), done);
   L.stats.count_calls += m > 0;
   L.stats.bic = 0.0;
-  for (int v = 0; v < m; v++) L.stats.bic += cur[v];
+  for (int v = 0; v < m; v++)
+    L.stats.bic += cur[v];
   if (stats) *stats = L.stats;
 done:
   free(slot_now);

@@ -19,6 +19,10 @@ _Static_assert(sizeof(fci_bn_entry) == 3 * sizeof(uint64_t), "entries are read a
 #define CHUNK_MIN_ROWS ((size_t)1 << 16)
 /* First hash capacity at most (slots, 24 bytes each); tables grow by doubling past half full. */
 #define HASH_CAP0_MAX ((size_t)1 << 20)
+/* Dense counting when the (configuration, value) space has at most this many cells (8 bytes
+ * each) and at most DENSE_PER_ROW cells per row counted, so reading it out stays cheap. */
+#define DENSE_MAX ((double)(1 << 22))
+#define DENSE_PER_ROW 2.0
 
 /* --- families --------------------------------------------------------------------------- */
 
@@ -38,7 +42,8 @@ int fci_bn_family_check(fc_bn_family *fam) {
     }
   for (int i = 1; i < k; i++)
     if (p[i] == p[i - 1]) return -1;
-  for (int i = 0; i < FC_BN_MAX_PARENTS; i++) fam->parents[i] = i < k ? p[i] : -1;
+  for (int i = 0; i < FC_BN_MAX_PARENTS; i++)
+    fam->parents[i] = i < k ? p[i] : -1;
   return 0;
 }
 
@@ -49,10 +54,10 @@ fc_status fc_bn_family_set(fc_bn_family *fam, int node, const int *parents, int 
   if (n_parents < 0 || n_parents > FC_BN_MAX_PARENTS)
     return FC_ERROR(FC_ERR_ARG, "node %d: %d parents (at most %d)", node, n_parents,
                     FC_BN_MAX_PARENTS);
-  for (int i = 0; i < FC_BN_MAX_PARENTS; i++) f.parents[i] = i < n_parents ? parents[i] : -1;
+  for (int i = 0; i < FC_BN_MAX_PARENTS; i++)
+    f.parents[i] = i < n_parents ? parents[i] : -1;
   if (fci_bn_family_check(&f) != 0)
-    return FC_ERROR(FC_ERR_ARG, "node %d: invalid parent set (negative, duplicate or self)",
-                    node);
+    return FC_ERROR(FC_ERR_ARG, "node %d: invalid parent set (negative, duplicate or self)", node);
   *fam = f;
   return FC_OK;
 }
@@ -78,7 +83,8 @@ static void insertion_sort(fci_bn_entry *e, size_t n) {
   for (size_t i = 1; i < n; i++) {
     fci_bn_entry x = e[i];
     size_t j = i;
-    for (; j > 0 && key_less(&x, &e[j - 1]); j--) e[j] = e[j - 1];
+    for (; j > 0 && key_less(&x, &e[j - 1]); j--)
+      e[j] = e[j - 1];
     e[j] = x;
   }
 }
@@ -93,7 +99,8 @@ static void radix_sort(fci_bn_entry *e, size_t n, fci_bn_entry *tmp) {
   size_t hist[16][256];
   memset(hist, 0, sizeof hist);
   for (size_t i = 0; i < n; i++)
-    for (int b = 0; b < 16; b++) hist[b][key_byte(&e[i], b)]++;
+    for (int b = 0; b < 16; b++)
+      hist[b][key_byte(&e[i], b)]++;
   fci_bn_entry *src = e, *dst = tmp;
   for (int b = 0; b < 16; b++) {
     size_t *h = hist[b];
@@ -104,7 +111,8 @@ static void radix_sort(fci_bn_entry *e, size_t n, fci_bn_entry *tmp) {
       h[d] = sum;
       sum += c;
     }
-    for (size_t i = 0; i < n; i++) dst[h[key_byte(&src[i], b)]++] = src[i];
+    for (size_t i = 0; i < n; i++)
+      dst[h[key_byte(&src[i], b)]++] = src[i];
     fci_bn_entry *t = src;
     src = dst;
     dst = t;
@@ -134,7 +142,8 @@ size_t fci_bn_canonicalize(fci_bn_entry *e, size_t n, fci_bn_entry *scratch) {
 
 static uint64_t sum_counts(const fci_bn_entry *e, size_t n) {
   uint64_t t = 0;
-  for (size_t i = 0; i < n; i++) t += e[i].count;
+  for (size_t i = 0; i < n; i++)
+    t += e[i].count;
   return t;
 }
 
@@ -166,8 +175,8 @@ fc_status fc_bn_counts_from_entries(const fc_bn_family *fam, size_t n, const uin
   for (size_t i = 0; i < n; i++)
     for (int k = c->fam.n_parents; k < FC_BN_MAX_PARENTS; k++)
       if (keys[4 * i + (size_t)k] != 0) {
-        st = FC_ERROR(FC_ERR_ARG, "entry %zu: configuration slot %d of an absent parent is %u",
-                      i, k, keys[4 * i + (size_t)k]);
+        st = FC_ERROR(FC_ERR_ARG, "entry %zu: configuration slot %d of an absent parent is %u", i,
+                      k, keys[4 * i + (size_t)k]);
         goto fail;
       }
   FC_CALL_GOTO(st, fci_malloc(n * sizeof *c->e, &c->e), fail);
@@ -207,9 +216,15 @@ fc_status fc_bn_counts_copy(const fc_bn_counts *src, fc_bn_counts **out) {
   return FC_OK;
 }
 
-const fc_bn_family *fc_bn_counts_family(const fc_bn_counts *c) { return &c->fam; }
-size_t fc_bn_counts_size(const fc_bn_counts *c) { return c->n; }
-uint64_t fc_bn_counts_total(const fc_bn_counts *c) { return c->total; }
+const fc_bn_family *fc_bn_counts_family(const fc_bn_counts *c) {
+  return &c->fam;
+}
+size_t fc_bn_counts_size(const fc_bn_counts *c) {
+  return c->n;
+}
+uint64_t fc_bn_counts_total(const fc_bn_counts *c) {
+  return c->total;
+}
 
 void fc_bn_counts_entry(const fc_bn_counts *c, size_t i, uint32_t cfg[FC_BN_MAX_PARENTS],
                         uint32_t *value, uint64_t *count) {
@@ -229,8 +244,8 @@ bool fc_bn_counts_equal(const fc_bn_counts *a, const fc_bn_counts *b) {
 }
 
 /* Merges two canonical entry runs into a new array; returns NULL when out of memory. */
-static fci_bn_entry *merge_runs(const fci_bn_entry *a, size_t na, const fci_bn_entry *b,
-                                size_t nb, size_t *n_out) {
+static fci_bn_entry *merge_runs(const fci_bn_entry *a, size_t na, const fci_bn_entry *b, size_t nb,
+                                size_t *n_out) {
   fci_bn_entry *r = malloc((na + nb ? na + nb : 1) * sizeof *r);
   if (!r) return NULL;
   size_t i = 0, j = 0, k = 0;
@@ -244,8 +259,10 @@ static fci_bn_entry *merge_runs(const fci_bn_entry *a, size_t na, const fci_bn_e
       r[k++].count += b[j++].count;
     }
   }
-  while (i < na) r[k++] = a[i++];
-  while (j < nb) r[k++] = b[j++];
+  while (i < na)
+    r[k++] = a[i++];
+  while (j < nb)
+    r[k++] = b[j++];
   *n_out = k;
   return r;
 }
@@ -278,7 +295,9 @@ fc_status fc_bn_counts_merge(fc_bn_counts *dst, const fc_bn_counts *src) {
 
 #define HEADER_WORDS 7
 
-size_t fc_bn_counts_serial_words(const fc_bn_counts *c) { return HEADER_WORDS + 3 * c->n; }
+size_t fc_bn_counts_serial_words(const fc_bn_counts *c) {
+  return HEADER_WORDS + 3 * c->n;
+}
 
 void fc_bn_counts_serialize(const fc_bn_counts *c, uint64_t *w) {
   w[0] = FC_BN_COUNTS_TAG;
@@ -358,7 +377,8 @@ double fc_bn_counts_kt_bits(const fc_bn_counts *c, uint32_t card_node) {
   size_t i = 0;
   while (i < c->n) {
     size_t j = i + 1;
-    while (j < c->n && FCI_BN_SAME_CFG(&c->e[i], &c->e[j])) j++;
+    while (j < c->n && FCI_BN_SAME_CFG(&c->e[i], &c->e[j]))
+      j++;
     bits += fc_mdl_kt_bits_strided(w + 3 * i + 2, j - i, 3, card_node);
     i = j;
   }
@@ -371,7 +391,8 @@ double fc_bn_counts_bic(const fc_bn_counts *c, const uint32_t *card, uint64_t n_
   while (i < c->n) {
     size_t j = i;
     uint64_t n_c = 0;
-    while (j < c->n && FCI_BN_SAME_CFG(&c->e[i], &c->e[j])) n_c += c->e[j++].count;
+    while (j < c->n && FCI_BN_SAME_CFG(&c->e[i], &c->e[j]))
+      n_c += c->e[j++].count;
     const double log_nc = log((double)n_c);
     for (size_t k = i; k < j; k++) {
       const double n_cv = (double)c->e[k].count;
@@ -380,7 +401,8 @@ double fc_bn_counts_bic(const fc_bn_counts *c, const uint32_t *card, uint64_t n_
     i = j;
   }
   double q = 1.0;
-  for (int k = 0; k < c->fam.n_parents; k++) q *= (double)card[c->fam.parents[k]];
+  for (int k = 0; k < c->fam.n_parents; k++)
+    q *= (double)card[c->fam.parents[k]];
   const double log_n = n_rows > 1 ? log((double)n_rows) : 0.0;
   return ll - 0.5 * log_n * ((double)card[c->fam.node] - 1.0) * q;
 }
@@ -391,7 +413,7 @@ typedef struct task {
   const fc_bn_family *fam;
   size_t begin, end;
   fc_bn_counts *out;
-  int err;            /* 0 ok, 1 out of memory, 2 value out of range */
+  int err; /* 0 ok, 1 out of memory, 2 value out of range */
   int bad_var;
   size_t bad_row;
   uint32_t bad_value;
@@ -415,7 +437,95 @@ typedef struct workspace {
   size_t alloc;
   fci_bn_entry *scratch;
   size_t scratch_n;
+  uint64_t *dense; /* dense counts, all zero between tasks */
+  size_t dense_n;
 } workspace;
+
+static void workspace_free(workspace *ws) {
+  free(ws->slots);
+  free(ws->scratch);
+  free(ws->dense);
+}
+
+static void bad_value(task *t, const fc_bn_family *f, const uint32_t *lim, size_t row,
+                      const uint32_t *vals) {
+  int k = 0;
+  while (k < 3 && vals[k] < lim[k])
+    k++;
+  t->err = 2;
+  t->bad_var = k == 3 ? f->node : f->parents[k];
+  t->bad_row = row;
+  t->bad_value = vals[k];
+}
+
+/* Families whose full (configuration, value) space is small against the rows are counted in a
+ * dense array indexed by the mixed-radix number (cfg0, cfg1, cfg2, value): no hashing, and
+ * reading the array in index order yields the canonical order without a sort. */
+static bool count_dense(const fc_bn_data *d, task *t, workspace *ws, const uint32_t *lim,
+                        double prod) {
+  const fc_bn_family *f = t->fam;
+  const int np = f->n_parents;
+  const size_t size = (size_t)prod;
+  uint64_t r[4]; /* radices, 1 for absent parents */
+  for (int k = 0; k < 4; k++)
+    r[k] = k < np || k == 3 ? lim[k] : 1;
+  if (ws->dense_n < size) {
+    free(ws->dense);
+    ws->dense_n = 0;
+    if (!(ws->dense = calloc(size, sizeof *ws->dense))) {
+      t->err = 1;
+      return true;
+    }
+    ws->dense_n = size;
+  }
+  uint64_t *cnt = ws->dense;
+  const uint32_t *cv = d->cols[f->node];
+  const uint32_t *c0 = np > 0 ? d->cols[f->parents[0]] : NULL;
+  const uint32_t *c1 = np > 1 ? d->cols[f->parents[1]] : NULL;
+  const uint32_t *c2 = np > 2 ? d->cols[f->parents[2]] : NULL;
+  size_t n = 0;
+  for (size_t i = t->begin; i < t->end; i++) {
+    const uint32_t vals[4] = {c0 ? c0[i] : 0, c1 ? c1[i] : 0, c2 ? c2[i] : 0, cv[i]};
+    if (vals[0] >= lim[0] || vals[1] >= lim[1] || vals[2] >= lim[2] || vals[3] >= lim[3]) {
+      bad_value(t, f, lim, i, vals);
+      break;
+    }
+    const size_t idx = (size_t)(((vals[0] * r[1] + vals[1]) * r[2] + vals[2]) * r[3] + vals[3]);
+    n += cnt[idx]++ == 0;
+  }
+  fci_bn_entry *e = t->err ? NULL : malloc((n ? n : 1) * sizeof *e);
+  if (!t->err && !e) t->err = 1;
+  size_t j = 0;
+  for (size_t idx = 0; idx < size; idx++) { /* read out (when no error) and re-zero */
+    if (cnt[idx] == 0) continue;
+    if (e) {
+      size_t x = idx;
+      const uint32_t v = (uint32_t)(x % r[3]);
+      x /= r[3];
+      const uint32_t c = (uint32_t)(x % r[2]);
+      x /= r[2];
+      const uint32_t b = (uint32_t)(x % r[1]);
+      const uint32_t a = (uint32_t)(x / r[1]);
+      e[j].k0 = FCI_BN_KEY0(a, b);
+      e[j].k1 = FCI_BN_KEY1(c, v);
+      e[j++].count = cnt[idx];
+    }
+    cnt[idx] = 0;
+  }
+  if (t->err) return true;
+  fc_bn_counts *out = calloc(1, sizeof *out);
+  if (!out) {
+    free(e);
+    t->err = 1;
+    return true;
+  }
+  out->fam = *f;
+  out->e = e;
+  out->n = out->cap = n;
+  out->total = (uint64_t)(t->end - t->begin);
+  t->out = out;
+  return true;
+}
 
 /* Doubles the table into a new buffer, which becomes the workspace's. */
 static int hash_grow(workspace *ws, size_t *cap) {
@@ -426,7 +536,8 @@ static int hash_grow(workspace *ws, size_t *cap) {
     const fci_bn_entry *e = &ws->slots[i];
     if (e->count == 0) continue;
     size_t s = (size_t)mix64(e->k0, e->k1) & mask;
-    while (ns[s].count != 0) s = (s + 1) & mask;
+    while (ns[s].count != 0)
+      s = (s + 1) & mask;
     ns[s] = *e;
   }
   free(ws->slots);
@@ -456,9 +567,13 @@ static void count_task(const fc_bn_data *d, task *t, workspace *ws) {
     }
   }
   const size_t rows = t->end - t->begin;
+  if (check && prod <= DENSE_MAX && prod <= DENSE_PER_ROW * (double)rows &&
+      count_dense(d, t, ws, lim, prod))
+    return;
   const double want = 2.0 * fmin((double)rows, prod);
   size_t cap = 16;
-  while (cap < HASH_CAP0_MAX && (double)cap < want) cap *= 2;
+  while (cap < HASH_CAP0_MAX && (double)cap < want)
+    cap *= 2;
   if (ws->alloc < cap) {
     free(ws->slots);
     ws->alloc = 0;
@@ -472,11 +587,8 @@ static void count_task(const fc_bn_data *d, task *t, workspace *ws) {
   for (size_t i = t->begin; i < t->end; i++) {
     const uint32_t a = c0 ? c0[i] : 0, b = c1 ? c1[i] : 0, c = c2 ? c2[i] : 0, v = cv[i];
     if (check && (a >= lim[0] || b >= lim[1] || c >= lim[2] || v >= lim[3])) {
-      int k = a >= lim[0] ? 0 : b >= lim[1] ? 1 : c >= lim[2] ? 2 : 3;
-      t->err = 2;
-      t->bad_var = k == 3 ? f->node : f->parents[k];
-      t->bad_row = i;
-      t->bad_value = k == 0 ? a : k == 1 ? b : k == 2 ? c : v;
+      const uint32_t vals[4] = {a, b, c, v};
+      bad_value(t, f, lim, i, vals);
       break;
     }
     const uint64_t k0 = FCI_BN_KEY0(a, b), k1 = FCI_BN_KEY1(c, v);
@@ -547,8 +659,8 @@ fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *fa
     fc_bn_family g = *fam;
     if (fci_bn_family_check(&g) != 0 || !fc_bn_family_equal(&g, fam) || fam->node >= d->n_vars ||
         (fam->n_parents > 0 && fam->parents[fam->n_parents - 1] >= d->n_vars))
-      return FC_ERROR(FC_ERR_ARG, "family %zu (node %d) is invalid for %d variables", f,
-                      fam->node, d->n_vars);
+      return FC_ERROR(FC_ERR_ARG, "family %zu (node %d) is invalid for %d variables", f, fam->node,
+                      d->n_vars);
   }
   const int threads = omp_get_max_threads();
   size_t per = 1;
@@ -569,11 +681,11 @@ fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *fa
   long nt = (long)n_tasks;
 #pragma omp parallel if (nt > 1)
   {
-    workspace ws = {NULL, 0, NULL, 0};
+    workspace ws = {NULL, 0, NULL, 0, NULL, 0};
 #pragma omp for schedule(dynamic, 1)
-    for (long t = 0; t < nt; t++) count_task(d, &tasks[t], &ws);
-    free(ws.slots);
-    free(ws.scratch);
+    for (long t = 0; t < nt; t++)
+      count_task(d, &tasks[t], &ws);
+    workspace_free(&ws);
   }
 
   fc_status st = FC_OK;
@@ -582,16 +694,14 @@ fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *fa
       st = FC_ERROR(FC_ERR_NOMEM, "out of memory counting node %d over %zu rows",
                     tasks[t].fam->node, tasks[t].end - tasks[t].begin);
     else if (tasks[t].err == 2)
-      st = FC_ERROR(FC_ERR_ARG, "variable %d, row %zu: value %u outside [0, %u)",
-                    tasks[t].bad_var, tasks[t].bad_row, tasks[t].bad_value,
-                    d->card[tasks[t].bad_var]);
+      st = FC_ERROR(FC_ERR_ARG, "variable %d, row %zu: value %u outside [0, %u)", tasks[t].bad_var,
+                    tasks[t].bad_row, tasks[t].bad_value, d->card[tasks[t].bad_var]);
   }
   for (size_t f = 0; f < n_families && st == FC_OK; f++) {
     fc_bn_counts *acc = tasks[f * per].out;
     for (size_t c = 1; c < per && st == FC_OK; c++)
       if (merge_quiet(acc, tasks[f * per + c].out) != 0)
-        st = FC_ERROR(FC_ERR_NOMEM, "out of memory merging counts of node %d",
-                      families[f].node);
+        st = FC_ERROR(FC_ERR_NOMEM, "out of memory merging counts of node %d", families[f].node);
   }
   if (st == FC_OK) {
     for (size_t f = 0; f < n_families; f++) {
@@ -599,7 +709,8 @@ fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *fa
       tasks[f * per].out = NULL;
     }
   }
-  for (size_t t = 0; t < n_tasks; t++) fc_bn_counts_destroy(&tasks[t].out);
+  for (size_t t = 0; t < n_tasks; t++)
+    fc_bn_counts_destroy(&tasks[t].out);
   free(tasks);
   return st;
 }

@@ -30,10 +30,10 @@ struct fc_bn_counts {
  * first entry of each, and cumulative counts inside each configuration. */
 typedef struct fci_bn_cpt {
   size_t n_cfg;
-  uint64_t *cfg_k0;   /* (cfg0 << 32) | cfg1 */
-  uint32_t *cfg_k2;   /* cfg2 */
-  size_t *cfg_start;  /* n_cfg + 1 entry offsets */
-  uint64_t *cum;      /* per entry: inclusive cumulative count within its configuration */
+  uint64_t *cfg_k0;  /* (cfg0 << 32) | cfg1 */
+  uint32_t *cfg_k2;  /* cfg2 */
+  size_t *cfg_start; /* n_cfg + 1 entry offsets */
+  uint64_t *cum;     /* per entry: inclusive cumulative count within its configuration */
 } fci_bn_cpt;
 
 struct fc_bn {
@@ -42,7 +42,7 @@ struct fc_bn {
   fc_bn_counts **tab; /* one per node, node v's family in tab[v]->fam */
   int *npar;          /* parents per node (for the structure code length) */
   int *topo;
-  uint8_t *adj;       /* m x m, adj[from * m + to] */
+  uint8_t *adj; /* m x m, adj[from * m + to] */
   fci_bn_cpt *cpt;
   uint64_t n_rows;
 };

@@ -56,7 +56,8 @@ double fc_mdl_log2_binom(uint64_t n, uint64_t k) {
   if (k <= BINOM_DIRECT_MAX) {
     /* C(n, k) = prod_{i=1..k} (n - k + i) / i */
     double bits = 0.0;
-    for (uint64_t i = 1; i <= k; i++) bits += log2((double)(n - k + i) / (double)i);
+    for (uint64_t i = 1; i <= k; i++)
+      bits += log2((double)(n - k + i) / (double)i);
     return bits;
   }
   /* k <= n/2 here, so n - k + 1 is the large argument: C(n, k) = Gamma(n+1) / Gamma(n-k+1) / k! */
@@ -68,7 +69,8 @@ double fc_mdl_log2_rising(double a, uint64_t n) {
   if (n == 0) return 0.0;
   if (n <= RISING_DIRECT_MAX) {
     double bits = 0.0;
-    for (uint64_t i = 0; i < n; i++) bits += log2((double)i + a);
+    for (uint64_t i = 0; i < n; i++)
+      bits += log2((double)i + a);
     return bits;
   }
   return log_gamma_diff(a, (double)n) / LN2;
@@ -115,13 +117,15 @@ double fc_mdl_bn_structure_bits(int m, const int *n_parents, int max_indegree,
 
 double fc_mdl_pattern_bits(int n_rows, const double *row_bits, double bn_structure_bits) {
   double bits = fc_mdl_universal((uint64_t)(n_rows > 0 ? n_rows : 0));
-  for (int i = 0; i < n_rows; i++) bits += row_bits[i];
+  for (int i = 0; i < n_rows; i++)
+    bits += row_bits[i];
   return bits + bn_structure_bits;
 }
 
 double fc_mdl_model_bits(size_t n_patterns, const double *pattern_bits, double base_bn_bits) {
   double bits = fc_mdl_universal((uint64_t)n_patterns + 1);
-  for (size_t i = 0; i < n_patterns; i++) bits += pattern_bits[i];
+  for (size_t i = 0; i < n_patterns; i++)
+    bits += pattern_bits[i];
   return bits + base_bn_bits;
 }
 

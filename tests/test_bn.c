@@ -17,8 +17,12 @@ static uint64_t sm64(uint64_t *s) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
-static double unif(uint64_t *s) { return (double)(sm64(s) >> 11) * 0x1.0p-53; }
-static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(unif(s) * n); }
+static double unif(uint64_t *s) {
+  return (double)(sm64(s) >> 11) * 0x1.0p-53;
+}
+static uint32_t below(uint64_t *s, uint32_t n) {
+  return (uint32_t)(unif(s) * n);
+}
 
 static void assert_close(double got, double want, double rel) {
   double tol = rel * fmax(1.0, fabs(want));
@@ -35,7 +39,9 @@ static void assert_ok(fc_status st) {
   }
 }
 
-static bool same_double(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+static bool same_double(double a, double b) {
+  return memcmp(&a, &b, sizeof a) == 0;
+}
 
 /* A column-major block owning its columns. */
 typedef struct block {
@@ -47,12 +53,14 @@ typedef struct block {
 
 static block block_new(int m, size_t n) {
   block b = {m, n, calloc((size_t)m, sizeof(uint32_t *)), calloc((size_t)m, sizeof(uint32_t))};
-  for (int v = 0; v < m; v++) b.col[v] = calloc(n ? n : 1, sizeof(uint32_t));
+  for (int v = 0; v < m; v++)
+    b.col[v] = calloc(n ? n : 1, sizeof(uint32_t));
   return b;
 }
 
 static void block_free(block *b) {
-  for (int v = 0; v < b->m; v++) free(b->col[v]);
+  for (int v = 0; v < b->m; v++)
+    free(b->col[v]);
   free(b->col);
   free(b->card);
 }
@@ -75,7 +83,8 @@ static fc_bn_data block_data(const block *b, size_t n) {
 /* Column pointers of rows [first, first + n) (the caller frees the array). */
 static const uint32_t **slice(const block *b, size_t first) {
   const uint32_t **c = calloc((size_t)b->m, sizeof *c);
-  for (int v = 0; v < b->m; v++) c[v] = b->col[v] + first;
+  for (int v = 0; v < b->m; v++)
+    c[v] = b->col[v] + first;
   return c;
 }
 
@@ -89,17 +98,24 @@ static fc_bn *learn(const block *b, const fc_bn_learn_opts *o, fc_bn_learn_stats
   return bn;
 }
 
-static fc_bn_counts *count_family(const block *b, size_t first, size_t n, int node,
-                                  const int *parents, int np) {
+/* With use_card false the counter cannot bound the key space: always the hash path. */
+static fc_bn_counts *count_family_with(const block *b, size_t first, size_t n, int node,
+                                       const int *parents, int np, bool use_card) {
   const uint32_t **cols = slice(b, first);
   fc_bn_data d = block_data(b, n);
   d.cols = cols;
+  if (!use_card) d.card = NULL;
   fc_bn_family f;
   assert_ok(fc_bn_family_set(&f, node, parents, np));
   fc_bn_counts *c = NULL;
   assert_ok(fc_bn_count_local(&d, 1, &f, &c));
   free(cols);
   return c;
+}
+
+static fc_bn_counts *count_family(const block *b, size_t first, size_t n, int node,
+                                  const int *parents, int np) {
+  return count_family_with(b, first, n, node, parents, np, true);
 }
 
 /* X, Y binary; rows (0,0) (0,0) (0,1) (1,1). */
@@ -175,7 +191,8 @@ static void planted_dependency_seed(uint64_t seed) {
   fc_bn_learn_stats st;
   fc_bn *bn = learn(&b, NULL, &st);
   assert_true(fc_bn_has_arc(bn, 0, 1) || fc_bn_has_arc(bn, 1, 0));
-  for (int v = 0; v < 2; v++) assert_false(fc_bn_has_arc(bn, v, 2) || fc_bn_has_arc(bn, 2, v));
+  for (int v = 0; v < 2; v++)
+    assert_false(fc_bn_has_arc(bn, v, 2) || fc_bn_has_arc(bn, 2, v));
   assert_int_equal(fc_bn_n_arcs(bn), 1);
   /* The tie between X -> Y and Y -> X (BIC is score-equivalent) goes to the smaller from,
    * also when rounding makes Y -> X look better by a few ulp (seeds 8 and 25: by 3.6e-12 and
@@ -185,8 +202,7 @@ static void planted_dependency_seed(uint64_t seed) {
   assert_close(st.bic, fc_bn_bic(bn), 1e-12);
   /* The learned structure codes the data shorter than the empty one. */
   fc_bn_counts *y = count_family(&b, 0, b.n, 1, NULL, 0);
-  double empty_bits = fc_bn_counts_kt_bits(fc_bn_counts_of(bn, 0), 4) +
-                      fc_bn_counts_kt_bits(y, 4) +
+  double empty_bits = fc_bn_counts_kt_bits(fc_bn_counts_of(bn, 0), 4) + fc_bn_counts_kt_bits(y, 4) +
                       fc_bn_counts_kt_bits(fc_bn_counts_of(bn, 2), 3);
   assert_true(fc_bn_data_bits(bn) < empty_bits - 1000.0);
   fc_bn_counts_destroy(&y);
@@ -197,7 +213,8 @@ static void planted_dependency_seed(uint64_t seed) {
 static void planted_dependency(void **state) {
   (void)state;
   const uint64_t seeds[] = {42, 8, 25};
-  for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) planted_dependency_seed(seeds[i]);
+  for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
+    planted_dependency_seed(seeds[i]);
 }
 
 static int max_parents(const fc_bn *bn) {
@@ -214,7 +231,8 @@ static void at_most_three_parents(void **state) {
   block b = block_new(5, 5000);
   for (size_t i = 0; i < b.n; i++) {
     uint32_t x = below(&s, 5);
-    for (int v = 0; v < 5; v++) b.col[v][i] = x;
+    for (int v = 0; v < 5; v++)
+      b.col[v][i] = x;
   }
   block_cards(&b);
   fc_bn *bn = learn(&b, NULL, NULL);
@@ -227,7 +245,8 @@ static void at_most_three_parents(void **state) {
   block c = block_new(6, 20000);
   for (size_t i = 0; i < c.n; i++) {
     uint32_t sum = 0;
-    for (int v = 0; v < 5; v++) sum += c.col[v][i] = below(&s, 2);
+    for (int v = 0; v < 5; v++)
+      sum += c.col[v][i] = below(&s, 2);
     c.col[5][i] = sum;
   }
   block_cards(&c);
@@ -295,12 +314,17 @@ static void merge_equals_whole(void **state) {
   (void)state;
   block b = mixed_block(150001, 5);
   const size_t half = 70001;
+  /* Key spaces 3000 and 150,000 cells (dense), 7000 (dense), 5.9e10 (hashed). */
   const int fams[][4] = {{0, -1, -1, -1}, {1, 0, -1, -1}, {3, 1, 2, -1}, {4, 0, 1, 3}};
   for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++) {
     int node = fams[f][0], np = 0, par[3];
     for (int k = 0; k < 3; k++)
       if (fams[f][1 + k] >= 0) par[np++] = fams[f][1 + k];
     fc_bn_counts *whole = count_family(&b, 0, b.n, node, par, np);
+    /* Dense counting (small key spaces, when cardinalities are known) and hashing agree. */
+    fc_bn_counts *hashed = count_family_with(&b, 0, b.n, node, par, np, false);
+    assert_true(fc_bn_counts_equal(whole, hashed));
+    fc_bn_counts_destroy(&hashed);
     fc_bn_counts *a = count_family(&b, 0, half, node, par, np);
     fc_bn_counts *c = count_family(&b, half, b.n - half, node, par, np);
     /* Rank 1's table travels serialised, as it would through MPI. */
@@ -369,8 +393,8 @@ static void tables_from_entries(void **state) {
   block_cards(&b);
   int p[] = {0};
   fc_bn_counts *counted = count_family(&b, 0, 6, 1, p, 1);
-  const uint32_t keys[] = {2, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 3, 2, 0, 0, 0,
-                           0, 0, 0, 0, 2, 0, 0, 1, 1, 0, 0, 2};
+  const uint32_t keys[] = {2, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 3, 2, 0,
+                           0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 1, 0, 0, 2};
   const uint64_t cnt[] = {1, 2, 1, 1, 0, 1, 0};
   fc_bn_family f;
   assert_ok(fc_bn_family_set(&f, 1, p, 1));
@@ -459,10 +483,12 @@ static void k2_sampling_frequencies(void **state) {
                            {0.25, 0.25, 0.25, 0.25}};
   uint64_t mx[3] = {0};
   for (int x = 0; x < 3; x++)
-    for (int y = 0; y < 4; y++) mx[x] += joint[x][y];
+    for (int y = 0; y < 4; y++)
+      mx[x] += joint[x][y];
   /* df 2 and 3: 25 is far beyond the 0.9999 quantiles (18.4 and 21.1). */
   assert_true(chi2(mx, px, 3, n) < 25.0);
-  for (int x = 0; x < 3; x++) assert_true(chi2(joint[x], py[x], 4, mx[x]) < 25.0);
+  for (int x = 0; x < 3; x++)
+    assert_true(chi2(joint[x], py[x], 4, mx[x]) < 25.0);
   /* The test can fail: the unsmoothed distribution is rejected. */
   const double raw[4] = {20.0 / 30, 1e-9, 10.0 / 30, 1e-9};
   assert_true(chi2(joint[0], raw, 4, mx[0]) > 1000.0);
@@ -481,7 +507,8 @@ static void unseen_configuration_is_uniform(void **state) {
   assert_int_equal(fc_bn_sample_node(bn, 1, vals, 1.0), 3); /* clamped */
   uint64_t s = 3, obs[4] = {0};
   const uint64_t n = 100000;
-  for (uint64_t i = 0; i < n; i++) obs[fc_bn_sample_node(bn, 1, vals, unif(&s))]++;
+  for (uint64_t i = 0; i < n; i++)
+    obs[fc_bn_sample_node(bn, 1, vals, unif(&s))]++;
   const double p[4] = {0.25, 0.25, 0.25, 0.25};
   assert_true(chi2(obs, p, 4, n) < 25.0);
   /* Seen configuration X = 1: x = u * (10 + 4); x < 10 is value 3 (the only observed value),
@@ -503,7 +530,8 @@ static void constant_variable_costs_nothing(void **state) {
   (void)state;
   block b = block_new(2, 1000);
   uint64_t s = 11;
-  for (size_t i = 0; i < b.n; i++) b.col[1][i] = below(&s, 3); /* column 0 all zero */
+  for (size_t i = 0; i < b.n; i++)
+    b.col[1][i] = below(&s, 3); /* column 0 all zero */
   block_cards(&b);
   assert_int_equal(b.card[0], 1);
   fc_bn *bn = learn(&b, NULL, NULL);
@@ -538,7 +566,8 @@ static void serialisation_round_trip(void **state) {
   for (int i = 0; i < 1000; i++) {
     double u[6];
     uint32_t va[6], vb[6];
-    for (int k = 0; k < 6; k++) u[k] = unif(&s);
+    for (int k = 0; k < 6; k++)
+      u[k] = unif(&s);
     fc_bn_sample(bn, u, va);
     fc_bn_sample(back, u, vb);
     assert_memory_equal(va, vb, sizeof va);
@@ -547,7 +576,8 @@ static void serialisation_round_trip(void **state) {
   /* Trailing words, and a structure that disagrees with the tables, are refused. */
   assert_int_equal(fc_bn_deserialize(m, b.card, structure, w, nw - 1, &back), FC_ERR_FORMAT);
   int v = 0;
-  while (v < m && structure[4 * v] == 0) v++;
+  while (v < m && structure[4 * v] == 0)
+    v++;
   assert_true(v < m);
   structure[4 * v] = 0;
   assert_int_equal(fc_bn_deserialize(m, b.card, structure, w, nw, &back), FC_ERR_FORMAT);

@@ -31,7 +31,8 @@ static void universal_code(void **state) {
   assert_close(fc_mdl_universal(3), LOG2_C0 + 1.5849625007211562 + 0.6644487074538893, 1e-14);
   assert_true(isinf(fc_mdl_universal(0)));
   /* Longer integers cost more. */
-  for (uint64_t n = 1; n < 5000; n++) assert_true(fc_mdl_universal(n + 1) >= fc_mdl_universal(n));
+  for (uint64_t n = 1; n < 5000; n++)
+    assert_true(fc_mdl_universal(n + 1) >= fc_mdl_universal(n));
 }
 
 static void binomials(void **state) {
@@ -110,9 +111,11 @@ static void kt_code(void **state) {
   /* Large counts: the lgamma form against the direct sequential sum. */
   uint64_t c7[] = {700, 0, 1300, 5};
   double direct = 0.0;
-  for (uint64_t i = 0; i < 2005; i++) direct += log2((double)i + 2.5);
+  for (uint64_t i = 0; i < 2005; i++)
+    direct += log2((double)i + 2.5);
   for (size_t v = 0; v < 4; v++)
-    for (uint64_t j = 0; j < c7[v]; j++) direct -= log2((double)j + 0.5);
+    for (uint64_t j = 0; j < c7[v]; j++)
+      direct -= log2((double)j + 0.5);
   assert_close(fc_mdl_kt_bits(c7, 4, 5), direct, 1e-9);
 }
 

@@ -158,16 +158,16 @@ typedef struct fc_bn_learn_opts {
   int max_indegree; /* 0..FC_BN_MAX_PARENTS; default 3 */
   double min_gain;  /* stop when no operation improves the BIC by more; default 1e-9 */
   long max_steps;   /* safety bound on applied operations; default 100000 */
-  size_t max_batch; /* families per count call; default 256 */
+  size_t max_batch; /* families per count call (bounds the tables held at once); default 64 */
 } fc_bn_learn_opts;
 
 void fc_bn_learn_opts_default(fc_bn_learn_opts *o);
 
 typedef struct fc_bn_learn_stats {
-  long steps;               /* operations applied */
-  size_t families_counted;  /* family tables requested during the search */
-  size_t count_calls;       /* callback invocations (batches), final counting included */
-  double bic;               /* BIC of the learned structure (natural log) */
+  long steps;              /* operations applied */
+  size_t families_counted; /* family tables requested during the search */
+  size_t count_calls;      /* callback invocations (batches), final counting included */
+  double bic;              /* BIC of the learned structure (natural log) */
 } fc_bn_learn_stats;
 
 /* Structure learning: greedy hill climbing from the empty graph. Each step applies the single

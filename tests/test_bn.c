@@ -374,6 +374,31 @@ static void merge_equals_whole(void **state) {
     fc_bn_counts_destroy(&ac);
     fc_bn_counts_destroy(&ca);
   }
+  /* One batch holding all families twice gives the same tables as counting each alone (the
+   * per-thread buffers are reused across the families of a batch). */
+  {
+    const uint32_t **cols = slice(&b, 0);
+    fc_bn_data d = block_data(&b, b.n);
+    d.cols = cols;
+    enum { NF = sizeof fams / sizeof fams[0] };
+    fc_bn_family batch[2 * NF];
+    fc_bn_counts *out[2 * NF];
+    for (size_t f = 0; f < 2 * NF; f++) {
+      int np = 0, par[3];
+      for (int k = 0; k < 3; k++)
+        if (fams[f % NF][1 + k] >= 0) par[np++] = fams[f % NF][1 + k];
+      assert_ok(fc_bn_family_set(&batch[f], fams[f % NF][0], par, np));
+    }
+    assert_ok(fc_bn_count_local(&d, 2 * NF, batch, out));
+    for (size_t f = 0; f < 2 * NF; f++) {
+      const fc_bn_family *g = &batch[f];
+      fc_bn_counts *alone = count_family(&b, 0, b.n, g->node, g->parents, g->n_parents);
+      assert_true(fc_bn_counts_equal(out[f], alone));
+      fc_bn_counts_destroy(&alone);
+      fc_bn_counts_destroy(&out[f]);
+    }
+    free(cols);
+  }
   /* Tables of different families do not merge. */
   int p0[] = {0};
   fc_bn_counts *x = count_family(&b, 0, 100, 1, p0, 1), *y = count_family(&b, 0, 100, 1, NULL, 0);

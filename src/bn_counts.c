@@ -1,7 +1,8 @@
 /* Sparse family count tables: canonical form (radix-sorted unique keys), merge, flat
- * serialisation, the KT and BIC family scores, and local hash counting over a column-major block
- * with OpenMP over (family, row chunk) tasks. Counts are integers, so the tasks can be split and
- * merged in any way without changing a table. */
+ * serialisation, the KT and BIC family scores, and local counting over a column-major block
+ * (dense arrays for small key spaces, hashing otherwise) with OpenMP over (family, row chunk)
+ * tasks. Counts are integers, so the tasks can be split and merged in any way without changing
+ * a table. */
 #include "bn_impl.h"
 
 #include <math.h>

@@ -132,8 +132,11 @@ typedef struct fc_bn_data {
   const uint32_t *card;
 } fc_bn_data;
 
-/* The local fc_bn_count_fn: ctx is a const fc_bn_data *. Hash counting per (family, row chunk)
- * with OpenMP over those tasks; the result does not depend on the thread count. */
+/* The local fc_bn_count_fn: ctx is a const fc_bn_data *. One task per (family, row chunk), run
+ * with OpenMP; a task counts in a dense array when the family's key space is small (at most 4M
+ * cells and 2 per row, cardinalities given), in a hash table otherwise. Rows are split into
+ * chunks only when a batch has fewer families than threads. The tables do not depend on the
+ * thread count. Call it outside OpenMP regions to get its threads. */
 fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *families,
                             fc_bn_counts **out);
 

@@ -285,17 +285,23 @@ static bool try_place(uint8_t *marks, const uint32_t *ids, int n_rows) {
   return true;
 }
 
-size_t fc_windows_disjoint_count(const fc_windows *w, uint8_t *marks, size_t n_rows) {
-  (void)n_rows;
+size_t fc_windows_placeable(const fc_windows *w, int covered_cells, const int64_t *row_score,
+                            uint8_t *marks) {
   if (w->n == 0) return 0;
   /* Within one pattern all windows cover the same cells: the order is by gaps, then start. */
   wref *order = malloc(w->n * sizeof *order);
   size_t placed = 0;
   if (!order) return 0;
-  for (size_t i = 0; i < w->n; i++) order[i] = (wref){fc_window_score100(w, i, 0), 0, (uint32_t)i};
-  qsort(order, w->n, sizeof *order, wref_cmp);
   for (size_t i = 0; i < w->n; i++)
-    placed += try_place(marks, w->ids + (size_t)order[i].win * (size_t)w->n_rows, w->n_rows);
+    order[i] = (wref){fc_window_score100(w, i, covered_cells), 0, (uint32_t)i};
+  qsort(order, w->n, sizeof *order, wref_cmp);
+  for (size_t i = 0; i < w->n; i++) {
+    const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
+    bool blocked = false;
+    for (int r = 0; r < w->n_rows && row_score && !blocked; r++)
+      blocked = row_score[ids[r]] >= order[i].score;
+    if (!blocked) placed += try_place(marks, ids, w->n_rows);
+  }
   for (size_t i = 0; i < w->n; i++) /* leave the scratch clean */
     for (int r = 0; r < w->n_rows; r++) marks[w->ids[i * (size_t)w->n_rows + (size_t)r]] = 0;
   free(order);
@@ -307,6 +313,7 @@ void fc_cover_free(fc_cover *c) {
     for (size_t k = 0; k < c->n_patterns; k++) fc_windows_free(&c->used[k]);
   free(c->used);
   free(c->covered);
+  free(c->row_score);
   memset(c, 0, sizeof *c);
 }
 
@@ -321,6 +328,8 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
   out->n_patterns = n_patterns;
   FC_CALL_GOTO(st, fci_calloc(n_patterns ? n_patterns : 1, sizeof *out->used, &out->used), fail);
   FC_CALL_GOTO(st, fci_calloc(m->n ? m->n : 1, 1, &out->covered), fail);
+  FC_CALL_GOTO(st, fci_malloc((m->n ? m->n : 1) * sizeof *out->row_score, &out->row_score), fail);
+  for (size_t i = 0; i < m->n; i++) out->row_score[i] = INT64_MIN;
   FC_CALL_GOTO(st, fci_malloc((total ? total : 1) * sizeof *refs, &refs), fail);
   FC_CALL_GOTO(st, fci_calloc(total ? total : 1, 1, &picked), fail);
   size_t o = 0;
@@ -340,7 +349,9 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
   for (size_t k = 0; k < n_patterns; k++) base[k + 1] = base[k] + windows[k]->n;
   for (size_t i = 0; i < total; i++) {
     const fc_windows *w = windows[refs[i].pattern];
-    if (try_place(out->covered, w->ids + (size_t)refs[i].win * (size_t)w->n_rows, w->n_rows)) {
+    const uint32_t *ids = w->ids + (size_t)refs[i].win * (size_t)w->n_rows;
+    if (try_place(out->covered, ids, w->n_rows)) {
+      for (int r = 0; r < w->n_rows; r++) out->row_score[ids[r]] = refs[i].score;
       picked[base[refs[i].pattern] + refs[i].win] = 1;
       used_n[refs[i].pattern]++;
     }

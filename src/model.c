@@ -286,8 +286,11 @@ fc_status fc_model_create(const fc_mdata *md, uint64_t span_ticks, const fc_mode
   }
   FC_CALL_GOTO(st, eval_base(m, NULL, md->n, &m->base_bn, &m->base_data_bits), fail);
   m->base_struct_bits = fc_bn_structure_bits(m->base_bn, o->max_indegree, o->artifact_struct_bits);
-  m->cover.covered = NULL;
   FC_CALL_GOTO(st, fci_calloc(md->n ? md->n : 1, 1, &m->cover.covered), fail);
+  FC_CALL_GOTO(st, fci_malloc((md->n ? md->n : 1) * sizeof *m->cover.row_score,
+                              &m->cover.row_score),
+               fail);
+  for (size_t i = 0; i < md->n; i++) m->cover.row_score[i] = INT64_MIN;
   m->cover.n_uncovered = md->n;
   m->model_bits = fc_mdl_model_bits(0, NULL, m->base_struct_bits);
   m->data_bits = m->base_data_bits;
@@ -324,6 +327,7 @@ const fc_windows *fc_model_used(const fc_model *m, size_t k) { return &m->pats[k
 const fc_bn *fc_model_bn(const fc_model *m, size_t k) { return m->pats[k]->ev.bn; }
 const fc_bn *fc_model_base_bn(const fc_model *m) { return m->base_bn; }
 const uint8_t *fc_model_covered(const fc_model *m) { return m->cover.covered; }
+const int64_t *fc_model_row_scores(const fc_model *m) { return m->cover.row_score; }
 size_t fc_model_uncovered(const fc_model *m) { return m->cover.n_uncovered; }
 double fc_model_pattern_bits(const fc_model *m, size_t k) { return m->pats[k]->model_bits; }
 double fc_model_pattern_data_bits(const fc_model *m, size_t k) {

@@ -128,9 +128,9 @@ static uint64_t quick_bound(const fc_mdata *md, const fc_pattern *p) {
   return best * (uint64_t)fc_pattern_covered_cells(p, md->n_cols);
 }
 
-/* Adds a candidate unless invalid, known, tested or already in the model. */
-static fc_status offer(cand_list *l, const gen_ctx *g, fc_pattern p, uint64_t exact_quick,
-                       bool is_exact) {
+/* Adds a candidate unless invalid, known, tested or already in the model. ub_hint: a known
+ * upper bound of its quick score (0: derive one from the posting lists). */
+static fc_status offer(cand_list *l, const gen_ctx *g, fc_pattern p, uint64_t ub_hint) {
   fc_pattern_canonical(&p);
   if (p.n_rows > g->o->max_rows || !fc_pattern_valid(&p, g->md->n_cols)) return FC_OK;
   uint64_t h = fc_pattern_hash(&p);
@@ -146,9 +146,9 @@ static fc_status offer(cand_list *l, const gen_ctx *g, fc_pattern p, uint64_t ex
   cand *c = &l->v[l->n++];
   c->p = p;
   c->hash = h;
-  c->exact = is_exact;
-  c->quick = exact_quick;
-  c->ub = is_exact ? exact_quick : quick_bound(g->md, &p);
+  c->exact = false;
+  c->quick = 0;
+  c->ub = ub_hint ? ub_hint : quick_bound(g->md, &p);
   return FC_OK;
 }
 
@@ -186,7 +186,7 @@ static fc_status family1(const gen_ctx *g, cand_list *out) {
           fc_pattern_init(&p, 1);
           p.cell[0][a] = (fc_cell){FC_CELL_FIX, (uint32_t)(keys[i] >> 32)};
           p.cell[0][b] = (fc_cell){FC_CELL_FIX, (uint32_t)keys[i]};
-          st = offer(out, g, p, cnt * 2, true);
+          st = offer(out, g, p, cnt * 2);
         }
         i = j;
       }
@@ -225,7 +225,7 @@ static fc_status family2(const gen_ctx *g, cand_list *out) {
           if (j - i >= g->o->min_support) {
             fc_pattern q = *p;
             q.cell[r][c] = (fc_cell){FC_CELL_FIX, vals[i]};
-            st = offer(out, g, q, 0, false);
+            st = offer(out, g, q, 0);
           }
           i = j;
         }
@@ -258,7 +258,7 @@ static fc_status family3(const gen_ctx *g, cand_list *out) {
             if (base.cell[j][b].kind != FC_CELL_FREE) continue;
             fc_pattern q = base;
             q.cell[j][b] = (fc_cell){FC_CELL_USE, var};
-            st = offer(out, g, q, 0, false);
+            st = offer(out, g, q, 0);
           }
         /* a new last row holding only the USE */
         if (R < g->o->max_rows)
@@ -267,7 +267,7 @@ static fc_status family3(const gen_ctx *g, cand_list *out) {
             q.n_rows = (uint8_t)(R + 1);
             memset(q.cell[R], 0, sizeof q.cell[R]);
             q.cell[R][ips[bi]] = (fc_cell){FC_CELL_USE, var};
-            st = offer(out, g, q, 0, false);
+            st = offer(out, g, q, 0);
           }
       }
   }
@@ -299,7 +299,7 @@ static fc_status family4(const gen_ctx *g, cand_list *out) {
         if (q.cell[0][c].kind == FC_CELL_FIX && q.cell[0][c].arg != y->arg) ok = false;
         q.cell[0][c] = *y;
       }
-      if (ok) st = offer(out, g, q, 0, false);
+      if (ok) st = offer(out, g, q, 0);
     }
   }
   return st;
@@ -370,7 +370,7 @@ static fc_status family5(const gen_ctx *g, cand_list *out) {
               const fc_cell *x = &A->cell[i][ips[ai]], *y = &B->cell[j][ips[bi]];
               shared_value = x->kind == FC_CELL_FIX && y->kind == FC_CELL_FIX && x->arg == y->arg;
             }
-      if (shared_value) st = offer(out, g, q, 0, false);
+      if (shared_value) st = offer(out, g, q, 0);
       /* a shared variable: a SET (existing or new) in A, a USE in B */
       for (int i = 0; i < Ra && st == FC_OK; i++)
         for (int ai = 0; ai < 2 && st == FC_OK; ai++) {
@@ -384,7 +384,7 @@ static fc_status family5(const gen_ctx *g, cand_list *out) {
               fc_pattern z = q;
               z.cell[i][ips[ai]] = (fc_cell){FC_CELL_SET, var};
               z.cell[j][ips[bi]] = (fc_cell){FC_CELL_USE, var};
-              st = offer(out, g, z, 0, false);
+              st = offer(out, g, z, 0);
             }
         }
     }
@@ -404,8 +404,8 @@ static int cand_cmp_ub(const void *a, const void *b) { return cand_order(a, b, t
 
 /* Exact quick scores of candidates [from, to) in parallel (each candidate alone: the result
  * does not depend on the thread count). */
-static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, cand *v, size_t from,
-                                size_t to) {
+static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, const int64_t *row_score,
+                                cand *v, size_t from, size_t to) {
   fc_status st = FC_OK;
 #pragma omp parallel
   {
@@ -420,8 +420,8 @@ static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, cand *v, s
         mine = s2;
         continue;
       }
-      v[i].quick = (uint64_t)fc_windows_disjoint_count(&w, marks, md->n) *
-                   (uint64_t)fc_pattern_covered_cells(&v[i].p, md->n_cols);
+      int cells = fc_pattern_covered_cells(&v[i].p, md->n_cols);
+      v[i].quick = (uint64_t)fc_windows_placeable(&w, cells, row_score, marks) * (uint64_t)cells;
       v[i].exact = true;
       fc_windows_free(&w);
     }
@@ -457,7 +457,8 @@ static fc_status iter_init(cand_iter *it, cand_list *l) {
 static void iter_free(cand_iter *it) { free(it->pending); }
 
 /* *out = index of the next candidate, or SIZE_MAX when none is left. */
-static fc_status iter_next(cand_iter *it, const fc_mdata *md, int64_t max_span, size_t *out) {
+static fc_status iter_next(cand_iter *it, const fc_mdata *md, int64_t max_span,
+                           const int64_t *row_score, size_t *out) {
   cand *v = it->l->v;
   for (;;) {
     size_t best = SIZE_MAX, best_at = 0;
@@ -479,7 +480,7 @@ static fc_status iter_next(cand_iter *it, const fc_mdata *md, int64_t max_span, 
       return FC_OK;
     }
     size_t to = it->evaluated + it->batch < it->l->n ? it->evaluated + it->batch : it->l->n;
-    FC_CALL(evaluate_quick(md, max_span, v, it->evaluated, to));
+    FC_CALL(evaluate_quick(md, max_span, row_score, v, it->evaluated, to));
     for (size_t k = it->evaluated; k < to; k++)
       if (v[k].quick > 0) it->pending[it->n_pending++] = k;
     it->evaluated = to;
@@ -576,7 +577,7 @@ static fc_status build_candidates(run_ctx *r, const cand_list *f1, cand_list *l)
   gen_ctx g = {r->md, r->m, r->s, r->o, mh, np};
   fc_status st = FC_OK;
   for (size_t i = 0; i < f1->n && st == FC_OK; i++)
-    st = offer(l, &g, f1->v[i].p, f1->v[i].quick, true);
+    st = offer(l, &g, f1->v[i].p, f1->v[i].ub);
   if (st == FC_OK) st = family2(&g, l);
   if (st == FC_OK) st = family3(&g, l);
   if (st == FC_OK) st = family4(&g, l);
@@ -598,7 +599,7 @@ static fc_status iteration(run_ctx *r, const cand_list *f1, bool *accepted) {
   int rejections = 0;
   while (st == FC_OK && rejections < r->o->max_rejections && !should_stop(r)) {
     size_t k;
-    st = iter_next(&it, r->md, r->max_span, &k);
+    st = iter_next(&it, r->md, r->max_span, fc_model_row_scores(r->m), &k);
     if (st != FC_OK || k == SIZE_MAX) break;
     cand *c = &l.v[k];
     st = tested_add(r->s, c->hash);

@@ -50,16 +50,21 @@ void fc_windows_free(fc_windows *w);
  * split the starts; the result does not depend on their number. */
 fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_span,
                           size_t start_begin, size_t start_end, fc_windows *out);
-/* Number of p's windows that can be placed without overlapping each other, greedily by window
- * score (the first part of the search's quick score). */
-size_t fc_windows_disjoint_count(const fc_windows *w, uint8_t *scratch_marks, size_t n_rows);
+/* Number of windows that can be placed without overlapping each other, greedily by window
+ * score, and (when row_score is not NULL) without touching a row already covered by a window
+ * of at least the same score: row_score[i] is the score100 of the window covering row i, or
+ * INT64_MIN when none. scratch_marks: n_rows zero bytes, left zeroed. This is the first factor
+ * of the search's quick score. */
+size_t fc_windows_placeable(const fc_windows *w, int covered_cells, const int64_t *row_score,
+                            uint8_t *scratch_marks);
 /* 100 x covered - gaps. */
 int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells);
 
 typedef struct fc_cover {
   size_t n_patterns;
-  fc_windows *used;  /* per pattern: the accepted windows, in start order */
-  uint8_t *covered;  /* per row: 1 when a pattern covers it */
+  fc_windows *used;    /* per pattern: the accepted windows, in start order */
+  uint8_t *covered;    /* per row: 1 when a pattern covers it */
+  int64_t *row_score;  /* per row: score100 of the covering window, INT64_MIN when none */
   size_t n_uncovered;
 } fc_cover;
 

@@ -56,6 +56,8 @@ int fc_model_bn_vars(const fc_model *m, size_t k, const uint8_t **row, const uin
                      const uint32_t *const **alphabet);
 const fc_bn *fc_model_base_bn(const fc_model *m);
 const uint8_t *fc_model_covered(const fc_model *m);
+/* Per row: score100 of the window covering it, INT64_MIN when none (see cover.h). */
+const int64_t *fc_model_row_scores(const fc_model *m);
 size_t fc_model_uncovered(const fc_model *m);
 
 typedef struct fc_model_bits {

@@ -9,8 +9,11 @@
  *   4. merges of two single-row model patterns into one row;
  *   5. (phase 2) concatenations A.B of a model pattern A and a model or single-cell pattern B
  *      linked by a shared IP value or a SET in A used in B.
- * Quick score = windows placeable without overlap x covered cells. Candidates are tested in
- * decreasing quick score; to avoid computing every candidate's windows, an upper bound (the
+ * Quick score = windows placeable without overlap x covered cells, where a window is placeable
+ * when it overlaps neither a better window of its own nor a row the current cover gives to a
+ * window of at least its score (on the empty model this is the spec's definition; against a
+ * model it predicts what the candidate would really cover, so redundant candidates stop using
+ * up the rejection budget). Candidates are tested in decreasing quick score; to avoid computing every candidate's windows, an upper bound (the
  * smallest posting list among the FIX cells, times the covered cells) orders the exact
  * computations, which run in parallel batches. Every candidate is tested at most once, so the
  * search always ends. */

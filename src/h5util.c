@@ -323,13 +323,15 @@ static fc_status attr_write(hid_t loc, const char *obj, const char *name, hid_t 
   return st;
 }
 
-fc_status fci_h5_attr_write_str(hid_t loc, const char *obj, const char *name, const char *value) {
-  const char *v[1] = {value ? value : ""};
+/* A string attribute: scalar (one value) or a 1-D array of n values. */
+static fc_status attr_write_strings(hid_t loc, const char *obj, const char *name,
+                                    const char *const *values, size_t n, bool scalar) {
   char *buf;
   size_t w;
-  FC_CALL(pack_strings(v, 1, name, &buf, &w));
+  FC_CALL(pack_strings(values, n, name, &buf, &w));
   hid_t t = fixed_str_type(w);
-  hid_t s = H5Screate(H5S_SCALAR);
+  hsize_t dims[1] = {(hsize_t)n};
+  hid_t s = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
   fc_status st = t < 0 ? FCI_H5_FAIL(FC_ERR_HDF5, loc, obj, "cannot make a string type for")
                        : attr_write(loc, obj, name, t, s, buf);
   if (s >= 0) H5Sclose(s);
@@ -338,20 +340,14 @@ fc_status fci_h5_attr_write_str(hid_t loc, const char *obj, const char *name, co
   return st;
 }
 
+fc_status fci_h5_attr_write_str(hid_t loc, const char *obj, const char *name, const char *value) {
+  const char *v[1] = {value ? value : ""};
+  return attr_write_strings(loc, obj, name, v, 1, true);
+}
+
 fc_status fci_h5_attr_write_strs(hid_t loc, const char *obj, const char *name,
                                  const char *const *values, size_t n) {
-  char *buf;
-  size_t w;
-  FC_CALL(pack_strings(values, n, name, &buf, &w));
-  hid_t t = fixed_str_type(w);
-  hsize_t dims[1] = {(hsize_t)n};
-  hid_t s = H5Screate_simple(1, dims, NULL);
-  fc_status st = t < 0 ? FCI_H5_FAIL(FC_ERR_HDF5, loc, obj, "cannot make a string type for")
-                       : attr_write(loc, obj, name, t, s, buf);
-  if (s >= 0) H5Sclose(s);
-  if (t >= 0) H5Tclose(t);
-  free(buf);
-  return st;
+  return attr_write_strings(loc, obj, name, values, n, false);
 }
 
 fc_status fci_h5_attr_write_i64(hid_t loc, const char *obj, const char *name, int64_t value) {
@@ -617,6 +613,25 @@ void fci_h5_reader_close(fci_h5_reader *r) {
 bool fci_h5_exists(const fci_h5_reader *r, const char *name) {
   return H5Lexists(r->file, name, H5P_DEFAULT) > 0 &&
          H5Oexists_by_name(r->file, name, H5P_DEFAULT) > 0;
+}
+
+bool fci_h5_same_object(const fci_h5_reader *r, const char *a, const char *b) {
+  if (!fci_h5_exists(r, a) || !fci_h5_exists(r, b)) return false;
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_info2_t ia, ib;
+  int cmp = 1;
+  if (H5Oget_info_by_name3(r->file, a, &ia, H5O_INFO_BASIC, H5P_DEFAULT) < 0 ||
+      H5Oget_info_by_name3(r->file, b, &ib, H5O_INFO_BASIC, H5P_DEFAULT) < 0 ||
+      H5Otoken_cmp(r->file, &ia.token, &ib.token, &cmp) < 0)
+    return false;
+  return cmp == 0;
+#else
+  H5O_info_t ia, ib;
+  if (H5Oget_info_by_name2(r->file, a, &ia, H5O_INFO_BASIC, H5P_DEFAULT) < 0 ||
+      H5Oget_info_by_name2(r->file, b, &ib, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    return false;
+  return ia.fileno == ib.fileno && ia.addr == ib.addr;
+#endif
 }
 
 /* Opens a dataset and reads its shape (rank 1 or 2). */

@@ -147,6 +147,8 @@ void fci_h5_reader_close(fci_h5_reader *r);
 /* Shape of a dataset: rank 1 gives width 0. Local (metadata only). */
 fc_status fci_h5_dims(const fci_h5_reader *r, const char *name, size_t *rows, size_t *width);
 bool fci_h5_exists(const fci_h5_reader *r, const char *name);
+/* True when two names are links to one object (fci_h5_hard_link). Local (metadata only). */
+bool fci_h5_same_object(const fci_h5_reader *r, const char *a, const char *b);
 
 /* Collective: reads rows [begin, end) of this rank (ranks may pass empty ranges) of the
  * dataset, converting to the native type mem_type, into a new malloc'ed buffer *out of

@@ -472,6 +472,35 @@ static fc_status check_len(const fci_h5_reader *r, const char *path, size_t got,
   return FC_OK;
 }
 
+/* An earlier column whose dictionary is the same stored object as path (the shared address
+ * dictionary), or -1: its strings are then copied instead of read again. */
+static int dictionary_twin(const fci_h5_reader *r, const fc_encoded *enc, int c, const char *path) {
+  char other[128];
+  for (int o = 0; o < c; o++) {
+    if (!enc->cols[o].values || enc->cols[o].domain != enc->cols[c].domain) continue;
+    snprintf(other, sizeof other, "/dict/%s", fc_col_name((fc_col_id)o));
+    if (fci_h5_same_object(r, other, path)) return o;
+  }
+  return -1;
+}
+
+/* Each column owns its dictionary strings (fc_encoded_free frees them per column). */
+static fc_status copy_dictionary(const fc_column *from, fc_column *to) {
+  char **v;
+  FC_CALL(fci_calloc(from->domain ? from->domain : 1, sizeof *v, &v));
+  for (uint32_t k = 0; k < from->domain; k++) {
+    size_t len = strlen(from->values[k]);
+    fc_status st = fci_malloc(len + 1, &v[k]);
+    if (st != FC_OK) {
+      fci_h5_strs_free(v, k);
+      return st;
+    }
+    memcpy(v[k], from->values[k], len + 1);
+  }
+  to->values = v;
+  return FC_OK;
+}
+
 static fc_status read_encoded(const fci_h5_reader *r, const fc_dataset_meta *m, size_t b, size_t e,
                               fc_encoded *enc) {
   char path[128];
@@ -516,13 +545,18 @@ static fc_status read_encoded(const fci_h5_reader *r, const fc_dataset_meta *m, 
       col->n_edges = (uint32_t)len;
     } else {
       snprintf(path, sizeof path, "/dict/%s", name);
-      char **vals = NULL;
-      FC_CALL_GOTO(st, fci_h5_read_strings(r, path, &vals, &len), fail);
-      st = check_len(r, path, len, col->domain);
-      if (st == FC_OK)
-        col->values = vals;
-      else
-        fci_h5_strs_free(vals, len);
+      int twin = dictionary_twin(r, enc, c, path);
+      if (twin >= 0) {
+        st = copy_dictionary(&enc->cols[twin], col);
+      } else {
+        char **vals = NULL;
+        FC_CALL_GOTO(st, fci_h5_read_strings(r, path, &vals, &len), fail);
+        st = check_len(r, path, len, col->domain);
+        if (st == FC_OK)
+          col->values = vals;
+        else
+          fci_h5_strs_free(vals, len);
+      }
     }
     FC_CALL_GOTO(st, fci_h5_agree(r->comm, st, r->path), fail);
   }

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "../src/h5util.h"
-#include "testutil.h"
 #include "mpi_sanitizer.h"
+#include "testutil.h"
 
 typedef struct fixture {
   char *dir, *path;
@@ -198,6 +198,8 @@ static void datasets(void **state) {
   assert_int_equal(fci_h5_write_array(w.file, "empty", H5T_NATIVE_DOUBLE, 0, 0, NULL), FC_OK);
   assert_int_equal(fci_h5_write_strings(w.file, "words", words, 4), FC_OK);
   assert_int_equal(fci_h5_write_strings(w.file, "nowords", NULL, 0), FC_OK);
+  assert_int_equal(fci_h5_hard_link(w.file, "words", "words_again"), FC_OK);
+  assert_int_equal(fci_h5_hard_link(w.file, "no_such", "dangling"), FC_ERR_HDF5);
   assert_int_equal(fci_h5_write_array(w.file, "nodata", H5T_NATIVE_INT64, 3, 0, NULL), FC_ERR_ARG);
   check_storage(w.file, "a", FCI_H5_CHUNK_ROWS);
   check_storage(w.file, "m", FCI_H5_CHUNK_ROWS);
@@ -281,6 +283,13 @@ static void datasets(void **state) {
     assert_non_null(strstr(fc_error_message(), "/no/such"));
     assert_non_null(strstr(fc_error_message(), fx->path));
     assert_false(fci_h5_exists(&r, "/no/such"));
+    assert_true(fci_h5_same_object(&r, "words", "/words_again"));
+    assert_false(fci_h5_same_object(&r, "words", "nowords"));
+    assert_false(fci_h5_same_object(&r, "words", "/no/such"));
+    assert_int_equal(fci_h5_read_strings(&r, "words_again", &v, &nv), FC_OK);
+    assert_int_equal(nv, 4);
+    assert_string_equal(v[2], words[2]);
+    fci_h5_strs_free(v, nv);
     assert_true(fci_h5_exists(&r, "words"));
     fci_h5_reader_close(&r);
   }

@@ -8,6 +8,12 @@
 #include "flowchronicle/error.h"
 
 /* Each command: returns the process exit code (0 success, 1 failure, 2 usage error). */
+int fc_cmd_demo_data(int argc, char **argv);
+int fc_cmd_ingest(int argc, char **argv);
+int fc_cmd_info(int argc, char **argv);
+int fc_cmd_export(int argc, char **argv);
+int fc_cmd_mine(int argc, char **argv);
+int fc_cmd_show(int argc, char **argv);
 
 /* The command line as one string (for provenance); valid for the process lifetime. */
 const char *fc_cli_command_line(void);

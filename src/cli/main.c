@@ -19,6 +19,12 @@ typedef struct command {
 
 /* One line per command; the table ends with a NULL name. */
 static const command commands[] = {
+    {"demo-data", fc_cmd_demo_data, "write the embedded demo data: a week of a small office"},
+    {"ingest", fc_cmd_ingest, "read flow exports (CSV, nfdump, Zeek, ...) into an HDF5 dataset"},
+    {"info", fc_cmd_info, "summarise an HDF5 dataset: rows, time span, columns, top values"},
+    {"export", fc_cmd_export, "write an HDF5 dataset back as canonical flow CSV"},
+    {"mine", fc_cmd_mine, "mine the pattern model of a dataset (MDL search)"},
+    {"show", fc_cmd_show, "print the patterns of a model in words or as JSON"},
     {NULL, NULL, NULL},
 };
 

@@ -15,9 +15,6 @@ if [ "${FC_TEST_SANITIZE:-1}" = 1 ]; then
   "$here/scripts/setup.sh" "$here/build-sanitize" -DFC_SANITIZE=ON -DFC_WERROR=ON \
     -DCMAKE_BUILD_TYPE=Debug
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
-  # Open MPI and its plugins keep allocations until exit by design: suppress those leaks only.
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-    LSAN_OPTIONS=suppressions=$here/tests/lsan.supp:print_suppressions=0 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" ${FC_SANITIZE_CTEST_ARGS:-}
+  # The sanitizer options (and the Open MPI leak suppressions) are set per test by CMake.
+  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" ${FC_SANITIZE_CTEST_ARGS:-}
 fi

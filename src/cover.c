@@ -246,6 +246,7 @@ fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_sp
     if (st == FC_OK) {
       out->cap = total;
       for (size_t k = 0; k < n_chunks; k++) {
+        if (parts[k].n == 0) continue;
         memcpy(out->ids + out->n * (size_t)p->n_rows, parts[k].ids,
                parts[k].n * (size_t)p->n_rows * sizeof *out->ids);
         out->n += parts[k].n;

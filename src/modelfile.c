@@ -176,7 +176,7 @@ fc_status fc_model_file_from_model(fc_model *m, const fc_mdata *md, const fc_enc
     FC_CALL_GOTO(st, fci_malloc((s->n_tested ? s->n_tested : 1) * sizeof *f->search.tested,
                                 &f->search.tested),
                  fail);
-    memcpy(f->search.tested, s->tested, s->n_tested * sizeof *s->tested);
+    if (s->n_tested) memcpy(f->search.tested, s->tested, s->n_tested * sizeof *s->tested);
   }
   return FC_OK;
 fail:

@@ -10,7 +10,6 @@
 
 #include "../src/h5util.h"
 #include "store_gen.h"
-#include "mpi_sanitizer.h"
 
 #define N_ROWS 10007
 

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "../src/h5util.h"
-#include "mpi_sanitizer.h"
 #include "testutil.h"
 
 typedef struct fixture {

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mpi_sanitizer.h"
 #include "store_gen.h"
 
 typedef struct fixture {

@@ -42,9 +42,9 @@ int fc_cmd_export(int argc, char **argv) {
   if (fc_cli_rank() == 0) {
     const char *path = argv[optind];
     fc_dataset_meta m;
-    fc_flow_table t;
-    fc_status st = fc_table_init(&t);
-    if (st == FC_OK) st = fc_dataset_read_meta(path, MPI_COMM_SELF, &m);
+    fc_flow_table t; /* set up by fc_dataset_read */
+    memset(&t, 0, sizeof t);
+    fc_status st = fc_dataset_read_meta(path, MPI_COMM_SELF, &m);
     if (st == FC_OK) st = fc_dataset_read(path, MPI_COMM_SELF, 0, m.n_rows, &m, &t, NULL, NULL);
     double t0 = fc_now();
     if (st == FC_OK) st = fc_write_flows_csv(&t, output);

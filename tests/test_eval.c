@@ -439,7 +439,7 @@ static void dkc_each_rule(void **state) {
   fc_eval_site *s = make_site(NULL);
   size_t nr, nd, nsv, nm;
   fc_eval_site_summary(s, &nr, &nd, &nsv, &nm);
-  assert_int_equal(nr, 5);
+  assert_int_equal(nr, 3);
   assert_int_equal(nd, 2);  /* 192.168.1.1 and 203.0.113.53 */
   assert_int_equal(nsv, 1); /* 192.168.1.10:80 */
   assert_int_equal(nm, 3);  /* 224.0.0.251, ff02::fb, 10.8.0.251 */

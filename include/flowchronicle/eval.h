@@ -138,8 +138,10 @@ fc_status fc_eval_predict_accuracy(const uint32_t *train, size_t ntrain, const u
 /* What the site-specific rules (10-13) know about the site, derived from the real data. */
 typedef struct fc_eval_site fc_eval_site;
 
-/* Default internal ranges when internal_cidrs is NULL or empty. */
-#define FC_EVAL_DEFAULT_INTERNAL "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,fe80::/10"
+/* Default internal ranges when internal_cidrs is NULL or empty: the RFC 1918 blocks. IPv6
+ * unique-local space is not included: the CIDDS reader maps anonymised names, most of them
+ * outside hosts, into fd00:0:0:cafe::/64. */
+#define FC_EVAL_DEFAULT_INTERNAL "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 
 /* internal_cidrs: comma-separated CIDR list (NULL = FC_EVAL_DEFAULT_INTERNAL). From the real
  * table: DNS servers (hosts answering port 53), the (internal host, port) pairs offering a

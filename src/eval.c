@@ -211,7 +211,7 @@ static fc_status view_build(view *v, const fc_flow_table *t, const size_t *rows,
     FC_CALL(intern_ip(ips, &t->src_ip[r], &v->cat[FC_EVAL_SRC_IP][i]));
     FC_CALL(intern_ip(ips, &t->dst_ip[r], &v->cat[FC_EVAL_DST_IP][i]));
     v->cat[FC_EVAL_DST_PORT][i] = t->dst_port[r];
-    v->cat[FC_EVAL_FLAGS][i] = t->flags[r];
+    v->cat[FC_EVAL_FLAGS][i] = t->flags[r] & FCI_FLAGS_TEXT; /* the bits the text form shows */
     v->num[FC_EVAL_FWD_BYTES][i] = (double)t->fwd_bytes[r];
     v->num[FC_EVAL_BWD_BYTES][i] = (double)t->bwd_bytes[r];
     v->num[FC_EVAL_FWD_PKTS][i] = (double)t->fwd_pkts[r];

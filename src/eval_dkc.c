@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval_impl.h"
 #include "flowchronicle/eval.h"
 
 typedef struct cidr {
@@ -292,7 +293,7 @@ int fc_eval_dkc_flow(const fc_eval_site *s, const fc_flow *f, bool v[FC_DKC_RULE
           !is_limited_broadcast(&f->dst_ip) && !is_multicast(&f->dst_ip);
   v[11] = dp == 53 && !set_has(s->dns, &f->dst_ip);
   v[12] = dp == 5353 && !set_has(s->mdns, &f->dst_ip);
-  v[13] = f->proto != FC_PROTO_TCP && f->flags != 0;
+  v[13] = f->proto != FC_PROTO_TCP && (f->flags & FCI_FLAGS_TEXT) != 0;
   /* Overflow-free forms of p * 42 > b and b > 65535 * p. */
   v[14] = f->fwd_pkts > f->fwd_bytes / 42;
   v[15] = f->bwd_pkts > f->bwd_bytes / 42;

@@ -8,6 +8,9 @@
 
 #include "flowchronicle/error.h"
 
+/* Flag bits of the text form (UAPRSF): values are compared as their text forms are. */
+#define FCI_FLAGS_TEXT 0x3f
+
 /* Uniform integer in [0, bound) (bound >= 1) from the Philox4x64 stream keyed by (seed, purpose)
  * at counter (run, index): exact rejection sampling, further words of the same counter block and
  * then further blocks on the rare rejection. Independent of threads and call order. */

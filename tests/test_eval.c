@@ -512,6 +512,8 @@ static void dkc_each_rule(void **state) {
   /* 14: flags on UDP. */
   f = dns, f.flags = FC_TCP_SYN;
   expect_rules(s, &f, (const int[]){14, -1});
+  f = dns, f.flags = 0xc0; /* CWR/ECE: not in the text form "......", not a flag here */
+  expect_rules(s, &f, none);
   /* 15, 16: fewer than 42 bytes a packet. */
   f = web, f.fwd_bytes = 419; /* 10 x 42 = 420 > 419 */
   expect_rules(s, &f, (const int[]){15, -1});

@@ -6,8 +6,8 @@
  * and contiguous windows in time order (temporal metrics: a random subsample would destroy the
  * succession they measure). Discrete values become codes through one dictionary per run, so
  * equal values get equal codes across the tables compared in that run. */
-#include <math.h>
 #include <Random123/philox.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +23,12 @@ static const char *const cat_names[FC_EVAL_NCAT] = {"proto", "src_ip", "dst_ip",
 static const char *const num_names[FC_EVAL_NNUM] = {"fwd_bytes", "bwd_bytes", "fwd_pkts",
                                                     "bwd_pkts", "duration"};
 
-const char *fc_eval_cat_name(int c) { return c >= 0 && c < FC_EVAL_NCAT ? cat_names[c] : "?"; }
-const char *fc_eval_num_name(int c) { return c >= 0 && c < FC_EVAL_NNUM ? num_names[c] : "?"; }
+const char *fc_eval_cat_name(int c) {
+  return c >= 0 && c < FC_EVAL_NCAT ? cat_names[c] : "?";
+}
+const char *fc_eval_num_name(int c) {
+  return c >= 0 && c < FC_EVAL_NNUM ? num_names[c] : "?";
+}
 
 static const struct {
   const char *key, *label;
@@ -123,7 +127,8 @@ static fc_status sampler_init(sampler *s, size_t n, size_t m) {
   if (n > UINT32_MAX) return FC_ERROR(FC_ERR_LIMIT, "eval: a table of %zu rows is too large", n);
   FC_CALL(fci_malloc((n ? n : 1) * sizeof *s->perm, &s->perm));
   FC_CALL(fci_malloc((m ? m : 1) * sizeof *s->undo, &s->undo));
-  for (size_t i = 0; i < n; i++) s->perm[i] = (uint32_t)i;
+  for (size_t i = 0; i < n; i++)
+    s->perm[i] = (uint32_t)i;
   s->n = n;
   return FC_OK;
 }
@@ -166,11 +171,13 @@ static int cmp_ts_idx(const void *a, const void *b) {
 static fc_status time_order(const fc_flow_table *t, size_t **out) {
   ts_idx *v;
   FC_CALL(fci_malloc((t->n ? t->n : 1) * sizeof *v, &v));
-  for (size_t i = 0; i < t->n; i++) v[i] = (ts_idx){t->ts_us[i], i};
+  for (size_t i = 0; i < t->n; i++)
+    v[i] = (ts_idx){t->ts_us[i], i};
   qsort(v, t->n, sizeof *v, cmp_ts_idx);
   fc_status st = fci_malloc((t->n ? t->n : 1) * sizeof **out, out);
   if (st == FC_OK)
-    for (size_t i = 0; i < t->n; i++) (*out)[i] = v[i].i;
+    for (size_t i = 0; i < t->n; i++)
+      (*out)[i] = v[i].i;
   free(v);
   return st;
 }
@@ -201,10 +208,12 @@ static fc_status view_build(view *v, const fc_flow_table *t, const size_t *rows,
   FC_CALL(fci_malloc((n ? n : 1) * per, &mem));
   v->mem = mem;
   v->n = n;
-  for (int c = 0; c < FC_EVAL_NNUM; c++) v->num[c] = (double *)(void *)(mem + c * n * sizeof(double));
+  for (int c = 0; c < FC_EVAL_NNUM; c++)
+    v->num[c] = (double *)(void *)(mem + c * n * sizeof(double));
   v->ts = (int64_t *)(void *)(mem + FC_EVAL_NNUM * n * sizeof(double));
   char *cm = mem + FC_EVAL_NNUM * n * sizeof(double) + n * sizeof(int64_t);
-  for (int c = 0; c < FC_EVAL_NCAT; c++) v->cat[c] = (uint32_t *)(void *)(cm + c * n * sizeof(uint32_t));
+  for (int c = 0; c < FC_EVAL_NCAT; c++)
+    v->cat[c] = (uint32_t *)(void *)(cm + c * n * sizeof(uint32_t));
   for (size_t i = 0; i < n; i++) {
     size_t r = rows[i];
     v->cat[FC_EVAL_PROTO][i] = t->proto[r];
@@ -230,8 +239,10 @@ static void view_free(view *v) {
 static view view_slice(const view *v, size_t off, size_t len) {
   view s;
   s.n = len;
-  for (int c = 0; c < FC_EVAL_NCAT; c++) s.cat[c] = v->cat[c] + off;
-  for (int c = 0; c < FC_EVAL_NNUM; c++) s.num[c] = v->num[c] + off;
+  for (int c = 0; c < FC_EVAL_NCAT; c++)
+    s.cat[c] = v->cat[c] + off;
+  for (int c = 0; c < FC_EVAL_NNUM; c++)
+    s.num[c] = v->num[c] + off;
   s.ts = v->ts + off;
   s.mem = NULL;
   return s;
@@ -305,8 +316,10 @@ static fc_status prdc(ctx *cx, const view *a, const view *b, double *density, do
         size_t lo = 0, hi = nu;
         while (lo < hi) {
           size_t mid = (lo + hi) / 2;
-          if (u[mid] < v) lo = mid + 1;
-          else hi = mid;
+          if (u[mid] < v)
+            lo = mid + 1;
+          else
+            hi = mid;
         }
         ca[i] = (uint32_t)lo;
       }
@@ -315,8 +328,10 @@ static fc_status prdc(ctx *cx, const view *a, const view *b, double *density, do
     } else {
       double lo = u[0], range = u[nu - 1] - u[0];
       double *sa = scaled + (size_t)c * nab, *sb = sa + na;
-      for (size_t i = 0; i < na; i++) sa[i] = range > 0 ? (a->num[c][i] - lo) / range : 0;
-      for (size_t i = 0; i < nb; i++) sb[i] = range > 0 ? (b->num[c][i] - lo) / range : 0;
+      for (size_t i = 0; i < na; i++)
+        sa[i] = range > 0 ? (a->num[c][i] - lo) / range : 0;
+      for (size_t i = 0; i < nb; i++)
+        sb[i] = range > 0 ? (b->num[c][i] - lo) / range : 0;
       anum[nnum] = sa;
       bnum[nnum++] = sb;
     }
@@ -344,10 +359,12 @@ static fc_status compare_samples(ctx *cx, const view *a, const view *b, double *
   v[V_METRIC + FC_EVAL_EMD] = mean_defined(v + V_EMD, FC_EVAL_NNUM);
   v[V_METRIC + FC_EVAL_EMD_W1] = mean_defined(v + V_EMDW, FC_EVAL_NNUM);
   const double *an[FC_EVAL_NNUM], *bn[FC_EVAL_NNUM];
-  for (int c = 0; c < FC_EVAL_NNUM; c++) an[c] = a->num[c], bn[c] = b->num[c];
+  for (int c = 0; c < FC_EVAL_NNUM; c++)
+    an[c] = a->num[c], bn[c] = b->num[c];
   FC_CALL(fc_eval_pcd(an, a->n, bn, b->n, FC_EVAL_NNUM, &v[V_METRIC + FC_EVAL_PCD]));
   const uint32_t *ac[FC_EVAL_NCAT], *bc[FC_EVAL_NCAT];
-  for (int c = 0; c < FC_EVAL_NCAT; c++) ac[c] = a->cat[c], bc[c] = b->cat[c];
+  for (int c = 0; c < FC_EVAL_NCAT; c++)
+    ac[c] = a->cat[c], bc[c] = b->cat[c];
   FC_CALL(fc_eval_cmd(ac, a->n, bc, b->n, FC_EVAL_NCAT, &v[V_METRIC + FC_EVAL_CMD]));
   FC_CALL(prdc(cx, a, b, &v[V_METRIC + FC_EVAL_DENSITY], &v[V_METRIC + FC_EVAL_COVERAGE]));
   return FC_OK;
@@ -357,7 +374,8 @@ static fc_status dkc_run(const fc_eval_site *site, const fc_flow_table *t, const
                          size_t n, double *v) {
   FC_CALL(fc_eval_dkc(site, t, rows, n, v + V_RULE));
   double s = 0;
-  for (int r = 0; r < FC_DKC_RULES; r++) s += v[V_RULE + r];
+  for (int r = 0; r < FC_DKC_RULES; r++)
+    s += v[V_RULE + r];
   v[V_METRIC + FC_EVAL_DKC] = s / FC_DKC_RULES;
   v[V_METRIC + FC_EVAL_DKC_ARTIFACT] = s / 20;
   return FC_OK;
@@ -388,7 +406,8 @@ static fc_status md_run(ctx *cx, const view *mem, const view *non, const view *g
   for (int c = 0; c < FC_EVAL_NCAT; c++)
     for (int g = 0; g < 3; g++) {
       uint64_t *dst = mc[g][c];
-      for (size_t i = 0; i < grp[g]->n; i++) dst[i] = grp[g]->cat[c][i];
+      for (size_t i = 0; i < grp[g]->n; i++)
+        dst[i] = grp[g]->cat[c][i];
     }
   for (int c = 0; c < FC_EVAL_NNUM; c++) {
     size_t k = 0;
@@ -412,9 +431,9 @@ static fc_status md_run(ctx *cx, const view *mem, const view *non, const view *g
       }
     }
   }
-  FC_CALL_GOTO(st, fc_eval_md(cols[0], mem->n, cols[1], non->n, cols[2], gen->n, NC,
-                              cx->o->md_radii, out),
-               done);
+  FC_CALL_GOTO(
+      st, fc_eval_md(cols[0], mem->n, cols[1], non->n, cols[2], gen->n, NC, cx->o->md_radii, out),
+      done);
 done:
   free(codes);
   free(x);
@@ -430,8 +449,7 @@ static fc_status acf_run(const fc_eval_options *o, const view *a, const view *b,
   return FC_OK;
 }
 
-static fc_status pred_run(const view *train, const view *test, const double *acc_real,
-                          double *v) {
+static fc_status pred_run(const view *train, const view *test, const double *acc_real, double *v) {
   for (int c = 0; c < FC_EVAL_NCAT; c++) {
     double acc;
     FC_CALL(fc_eval_predict_accuracy(train->cat[c], train->n, test->cat[c], test->n, &acc));
@@ -462,8 +480,10 @@ static fc_eval_stat stat_of(const double *vals, int runs, int idx) {
 }
 
 static fc_status fill_row(fc_eval_row *row, const double *vals, int runs) {
-  for (int m = 0; m < FC_EVAL_NMETRICS; m++) row->metric[m] = stat_of(vals, runs, V_METRIC + m);
-  for (int r = 0; r < FC_DKC_RULES; r++) row->dkc_rule[r] = stat_of(vals, runs, V_RULE + r);
+  for (int m = 0; m < FC_EVAL_NMETRICS; m++)
+    row->metric[m] = stat_of(vals, runs, V_METRIC + m);
+  for (int r = 0; r < FC_DKC_RULES; r++)
+    row->dkc_rule[r] = stat_of(vals, runs, V_RULE + r);
   for (int c = 0; c < FC_EVAL_NCAT; c++) {
     row->jsd_col[c] = stat_of(vals, runs, V_JSD + c);
     row->pred_col[c] = stat_of(vals, runs, V_PRED + c);
@@ -492,7 +512,8 @@ void fc_eval_results_free(fc_eval_results *res) {
 static fc_status check_options(const fc_eval_options *o) {
   if (o->runs < 1) return FC_ERROR(FC_ERR_ARG, "eval: runs = %d (at least 1)", o->runs);
   if (o->sample < 2) return FC_ERROR(FC_ERR_ARG, "eval: sample = %zu (at least 2)", o->sample);
-  if (o->sample > UINT32_MAX) return FC_ERROR(FC_ERR_ARG, "eval: sample = %zu too large", o->sample);
+  if (o->sample > UINT32_MAX)
+    return FC_ERROR(FC_ERR_ARG, "eval: sample = %zu too large", o->sample);
   if (o->knn_k < 1 || o->knn_k > 64) return FC_ERROR(FC_ERR_ARG, "eval: k = %d (1..64)", o->knn_k);
   if (o->onehot_max_distinct < 0) return FC_ERROR(FC_ERR_ARG, "eval: bad one-hot threshold");
   if (o->md_n < 1 || o->md_bins < 1 || o->md_radii < 1)
@@ -501,12 +522,14 @@ static fc_status check_options(const fc_eval_options *o) {
   return FC_OK;
 }
 
-static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t min_sz(size_t a, size_t b) {
+  return a < b ? a : b;
+}
 
 typedef struct table_state {
   const fc_flow_table *t;
   const char *name;
-  size_t m;      /* sample size per run */
+  size_t m; /* sample size per run */
   sampler smp;
   size_t *order; /* rows in time order */
   size_t *idx;   /* this run's sample */
@@ -548,7 +571,8 @@ static fc_status one_run(ctx *cx, int run, table_state *R, table_state *S, table
   fc_strdict *ips = NULL;
   view vR = {0}, vS = {0}, vH = {0}, wR = {0}, wS = {0}, wH = {0}, wH1 = {0}, wT = {0};
   fc_status st = FC_OK;
-  for (int i = 0; i < NV; i++) vs[i] = vr[i] = NAN;
+  for (int i = 0; i < NV; i++)
+    vs[i] = vr[i] = NAN;
   FC_CALL_GOTO(st, fc_strdict_create(&ips), done);
   bool hold = H->t != NULL;
 
@@ -599,8 +623,7 @@ static fc_status one_run(ctx *cx, int run, table_state *R, table_state *S, table
 
     double acc_real[FC_EVAL_NCAT];
     for (int c = 0; c < FC_EVAL_NCAT; c++)
-      FC_CALL_GOTO(st,
-                   fc_eval_predict_accuracy(wR.cat[c], wR.n, wT.cat[c], wT.n, &acc_real[c]),
+      FC_CALL_GOTO(st, fc_eval_predict_accuracy(wR.cat[c], wR.n, wT.cat[c], wT.n, &acc_real[c]),
                    done);
     FC_CALL_GOTO(st, pred_run(&wS, &wT, acc_real, vs), done);
 
@@ -660,10 +683,10 @@ fc_status fc_eval_run(const fc_flow_table *real, const fc_flow_table *synthetic,
   fc_progress pg;
   fc_progress_start(&pg, 5.0);
   for (int run = 0; run < o->runs; run++) {
-    FC_CALL_GOTO(st,
-                 one_run(&cx, run, &R, &S, &H, site, vals_s + (size_t)run * NV,
-                         vals_r + (size_t)run * NV),
-                 done);
+    FC_CALL_GOTO(
+        st,
+        one_run(&cx, run, &R, &S, &H, site, vals_s + (size_t)run * NV, vals_r + (size_t)run * NV),
+        done);
     if (fc_progress_due(&pg))
       fc_log_info("eval: run %d/%d done, %.1f s", run + 1, o->runs, fc_progress_elapsed(&pg));
   }

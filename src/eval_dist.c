@@ -27,8 +27,10 @@ fc_status fc_eval_jsd(const uint32_t *a, size_t na, const uint32_t *b, size_t nb
   while (i < na || j < nb) {
     uint32_t v = (j >= nb || (i < na && sa[i] <= sb[j])) ? sa[i] : sb[j];
     size_t ca = 0, cb = 0;
-    while (i < na && sa[i] == v) ca++, i++;
-    while (j < nb && sb[j] == v) cb++, j++;
+    while (i < na && sa[i] == v)
+      ca++, i++;
+    while (j < nb && sb[j] == v)
+      cb++, j++;
     double p = (double)ca / (double)na, q = (double)cb / (double)nb, m = (p + q) / 2;
     if (p > 0) js += p * log(p / m);
     if (q > 0) js += q * log(q / m);
@@ -58,8 +60,10 @@ static double fd_bin(double v, double first, double last, double step, double nb
   double k = floor((v - first) / step);
   if (k < 0) k = 0;
   if (k > nb - 1) k = nb - 1;
-  while (k > 0 && v < k * step + first) k -= 1;
-  while (k < nb - 1 && v >= (k + 1) * step + first) k += 1;
+  while (k > 0 && v < k * step + first)
+    k -= 1;
+  while (k < nb - 1 && v >= (k + 1) * step + first)
+    k += 1;
   return k;
 }
 
@@ -84,9 +88,11 @@ static fc_status emd_artifact(const double *sr, size_t nr, const double *sg, siz
    * occupied bins in order instead of materialising every bin (there can be billions). */
   double sum = 0, prev = 0;
   size_t i = 0, j = 0, cr = 0, cg = 0;
-  while (j < ng && sg[j] < first) j++; /* outside the real range: not counted by np.histogram */
+  while (j < ng && sg[j] < first)
+    j++; /* outside the real range: not counted by np.histogram */
   size_t gend = ng;
-  while (gend > j && sg[gend - 1] > last) gend--;
+  while (gend > j && sg[gend - 1] > last)
+    gend--;
   double bi = i < nr ? fd_bin(sr[i], first, last, step, nb) : nb;
   double bj = j < gend ? fd_bin(sg[j], first, last, step, nb) : nb;
   while (i < nr || j < gend) {
@@ -120,8 +126,10 @@ static double wasserstein1(const double *sr, size_t nr, const double *sg, size_t
   while (i < nr || j < ng) {
     double v = (j >= ng || (i < nr && sr[i] <= sg[j])) ? sr[i] : sg[j];
     sum += (v - prev) * fabs((double)i / (double)nr - (double)j / (double)ng);
-    while (i < nr && sr[i] == v) i++;
-    while (j < ng && sg[j] == v) j++;
+    while (i < nr && sr[i] == v)
+      i++;
+    while (j < ng && sg[j] == v)
+      j++;
     prev = v;
   }
   return sum / (hi - lo);
@@ -164,17 +172,20 @@ static void corr_matrix(const double *const *cols, size_t n, int ncols, const do
       mean += s[i];
     }
     mean /= (double)n;
-    for (size_t i = 0; i < n; i++) s[i] -= mean;
+    for (size_t i = 0; i < n; i++)
+      s[i] -= mean;
   }
   for (int a = 0; a < ncols; a++)
     for (int b = a; b < ncols; b++) {
       const double *x = scaled + (size_t)a * n, *y = scaled + (size_t)b * n;
       double s = 0;
-      for (size_t i = 0; i < n; i++) s += x[i] * y[i];
+      for (size_t i = 0; i < n; i++)
+        s += x[i] * y[i];
       c[a * ncols + b] = c[b * ncols + a] = s / (double)(n - 1);
     }
   double sd[64];
-  for (int a = 0; a < ncols; a++) sd[a] = sqrt(c[a * ncols + a]);
+  for (int a = 0; a < ncols; a++)
+    sd[a] = sqrt(c[a * ncols + a]);
   for (int a = 0; a < ncols; a++)
     for (int b = 0; b < ncols; b++) {
       double v = c[a * ncols + b] / sd[a] / sd[b];
@@ -211,13 +222,14 @@ fc_status fc_eval_pcd(const double *const *real, size_t nr, const double *const 
   corr_matrix(gen, ng, ncols, lo, range, scaled, cg);
   free(scaled);
   double s = 0;
-  for (int i = 0; i < ncols * ncols; i++) s += (cr[i] - cg[i]) * (cr[i] - cg[i]);
+  for (int i = 0; i < ncols * ncols; i++)
+    s += (cr[i] - cg[i]) * (cr[i] - cg[i]);
   *out = sqrt(s);
   return FC_OK;
 }
 
-fc_status fc_eval_cmd(const uint32_t *const *real, size_t nr, const uint32_t *const *gen,
-                      size_t ng, int ncols, double *out) {
+fc_status fc_eval_cmd(const uint32_t *const *real, size_t nr, const uint32_t *const *gen, size_t ng,
+                      int ncols, double *out) {
   *out = NAN;
   if (ncols < 2 || nr == 0 || ng == 0) return FC_OK;
   uint64_t *kr = NULL, *kg = NULL;
@@ -229,8 +241,10 @@ fc_status fc_eval_cmd(const uint32_t *const *real, size_t nr, const uint32_t *co
   for (int a = 0; a < ncols; a++)
     for (int b = a + 1; b < ncols; b++) {
       /* A contingency cell is the pair of codes; cells empty on both sides add nothing. */
-      for (size_t i = 0; i < nr; i++) kr[i] = (uint64_t)real[a][i] << 32 | real[b][i];
-      for (size_t i = 0; i < ng; i++) kg[i] = (uint64_t)gen[a][i] << 32 | gen[b][i];
+      for (size_t i = 0; i < nr; i++)
+        kr[i] = (uint64_t)real[a][i] << 32 | real[b][i];
+      for (size_t i = 0; i < ng; i++)
+        kg[i] = (uint64_t)gen[a][i] << 32 | gen[b][i];
       qsort(kr, nr, sizeof *kr, fci_cmp_u64);
       qsort(kg, ng, sizeof *kg, fci_cmp_u64);
       double s = 0;
@@ -238,8 +252,10 @@ fc_status fc_eval_cmd(const uint32_t *const *real, size_t nr, const uint32_t *co
       while (i < nr || j < ng) {
         uint64_t v = (j >= ng || (i < nr && kr[i] <= kg[j])) ? kr[i] : kg[j];
         size_t ca = 0, cb = 0;
-        while (i < nr && kr[i] == v) ca++, i++;
-        while (j < ng && kg[j] == v) cb++, j++;
+        while (i < nr && kr[i] == v)
+          ca++, i++;
+        while (j < ng && kg[j] == v)
+          cb++, j++;
         double d = (double)ca / (double)nr - (double)cb / (double)ng;
         s += d * d;
       }

@@ -127,15 +127,18 @@ static fc_status parse_cidrs(const char *list, cidr **out, size_t *n) {
   *out = NULL;
   *n = 0;
   size_t cap = 1;
-  for (const char *p = list; *p; p++) cap += *p == ',';
+  for (const char *p = list; *p; p++)
+    cap += *p == ',';
   cidr *v;
   FC_CALL(fci_calloc(cap, sizeof *v, &v));
   size_t k = 0;
   for (const char *p = list; *p;) {
     const char *e = strchr(p, ',');
     size_t len = e ? (size_t)(e - p) : strlen(p);
-    while (len > 0 && (*p == ' ')) p++, len--;
-    while (len > 0 && p[len - 1] == ' ') len--;
+    while (len > 0 && (*p == ' '))
+      p++, len--;
+    while (len > 0 && p[len - 1] == ' ')
+      len--;
     if (len > 0) {
       const char *slash = memchr(p, '/', len);
       size_t alen = slash ? (size_t)(slash - p) : len;
@@ -151,8 +154,10 @@ static fc_status parse_cidrs(const char *list, cidr **out, size_t *n) {
         size_t i = alen + 1;
         if (i >= len) bits = -1;
         for (; i < len && bits >= 0; i++) {
-          if (p[i] < '0' || p[i] > '9') bits = -1;
-          else bits = bits * 10 + (p[i] - '0');
+          if (p[i] < '0' || p[i] > '9')
+            bits = -1;
+          else
+            bits = bits * 10 + (p[i] - '0');
           if (bits > maxbits) bits = -1;
         }
       } else {
@@ -164,7 +169,8 @@ static fc_status parse_cidrs(const char *list, cidr **out, size_t *n) {
       }
       c.len = bits;
       /* Keep only the network bits so matching compares prefixes. */
-      for (int b = bits; b < 128; b++) c.net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+      for (int b = bits; b < 128; b++)
+        c.net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
       v[k++] = c;
     }
     if (!e) break;
@@ -199,11 +205,11 @@ fc_status fc_eval_site_create(const fc_flow_table *real, const char *internal_ci
   fc_strdict *sources = NULL;
   FC_CALL(fci_calloc(1, sizeof *s, &s));
   fc_status st = FC_OK;
-  FC_CALL_GOTO(st,
-               parse_cidrs(internal_cidrs && *internal_cidrs ? internal_cidrs
-                                                             : FC_EVAL_DEFAULT_INTERNAL,
-                           &s->ranges, &s->n_ranges),
-               fail);
+  FC_CALL_GOTO(
+      st,
+      parse_cidrs(internal_cidrs && *internal_cidrs ? internal_cidrs : FC_EVAL_DEFAULT_INTERNAL,
+                  &s->ranges, &s->n_ranges),
+      fail);
   FC_CALL_GOTO(st, fc_strdict_create(&s->dns), fail);
   FC_CALL_GOTO(st, fc_strdict_create(&s->services), fail);
   FC_CALL_GOTO(st, fc_strdict_create(&s->mdns), fail);
@@ -217,7 +223,8 @@ fc_status fc_eval_site_create(const fc_flow_table *real, const char *internal_ci
   g.addr[1] = 0x02;
   g.addr[15] = 0xfb; /* ff02::fb */
   FC_CALL_GOTO(st, set_add(s->mdns, &g), fail);
-  for (size_t i = 0; i < real->n; i++) FC_CALL_GOTO(st, set_add(sources, &real->src_ip[i]), fail);
+  for (size_t i = 0; i < real->n; i++)
+    FC_CALL_GOTO(st, set_add(sources, &real->src_ip[i]), fail);
   for (size_t i = 0; i < real->n; i++) {
     const fc_ip *dst = &real->dst_ip[i];
     uint16_t dp = real->dst_port[i];
@@ -303,7 +310,8 @@ int fc_eval_dkc_flow(const fc_eval_site *s, const fc_flow *f, bool v[FC_DKC_RULE
   v[19] = f->duration_us == 0 && pkts > 1;
   v[20] = f->duration_us > 0 && pkts == 1;
   int c = 0;
-  for (int r = 0; r < FC_DKC_RULES; r++) c += v[r];
+  for (int r = 0; r < FC_DKC_RULES; r++)
+    c += v[r];
   return c;
 }
 
@@ -318,8 +326,10 @@ fc_status fc_eval_dkc(const fc_eval_site *s, const fc_flow_table *t, const size_
     fc_table_get(t, r, &f);
     bool v[FC_DKC_RULES];
     fc_eval_dkc_flow(s, &f, v);
-    for (int k = 0; k < FC_DKC_RULES; k++) count[k] += v[k];
+    for (int k = 0; k < FC_DKC_RULES; k++)
+      count[k] += v[k];
   }
-  for (int k = 0; k < FC_DKC_RULES; k++) share[k] = n ? (double)count[k] / (double)n : NAN;
+  for (int k = 0; k < FC_DKC_RULES; k++)
+    share[k] = n ? (double)count[k] / (double)n : NAN;
   return FC_OK;
 }

@@ -24,14 +24,17 @@ static void dist_block(const fc_eval_points *a, size_t i, const fc_eval_points *
                        size_t len, double *d) {
   int32_t mis[BLOCK];
 #pragma omp simd
-  for (size_t t = 0; t < len; t++) mis[t] = 0;
+  for (size_t t = 0; t < len; t++)
+    mis[t] = 0;
   for (int c = 0; c < a->n_cat; c++) {
     const uint32_t ci = a->cat[c][i], *bc = b->cat[c] + j0;
 #pragma omp simd
-    for (size_t t = 0; t < len; t++) mis[t] += bc[t] != ci;
+    for (size_t t = 0; t < len; t++)
+      mis[t] += bc[t] != ci;
   }
 #pragma omp simd
-  for (size_t t = 0; t < len; t++) d[t] = 2.0 * mis[t];
+  for (size_t t = 0; t < len; t++)
+    d[t] = 2.0 * mis[t];
   for (int c = 0; c < a->n_num; c++) {
     const double xi = a->num[c][i], *bx = b->num[c] + j0;
 #pragma omp simd
@@ -45,7 +48,8 @@ static void dist_block(const fc_eval_points *a, size_t i, const fc_eval_points *
 fc_status fc_eval_density_coverage(const fc_eval_points *real, const fc_eval_points *gen, int k,
                                    double *density, double *coverage) {
   *density = *coverage = NAN;
-  if (k < 1 || k > MAX_K) return FC_ERROR(FC_ERR_ARG, "k = %d nearest neighbours (1..%d)", k, MAX_K);
+  if (k < 1 || k > MAX_K)
+    return FC_ERROR(FC_ERR_ARG, "k = %d nearest neighbours (1..%d)", k, MAX_K);
   if (real->n_cat != gen->n_cat || real->n_num != gen->n_num)
     return FC_ERROR(FC_ERR_ARG, "real and generated points have different columns");
   if (real->n <= (size_t)k)
@@ -61,7 +65,8 @@ fc_status fc_eval_density_coverage(const fc_eval_points *real, const fc_eval_poi
 #pragma omp parallel for schedule(dynamic, 16)
   for (size_t i = 0; i < n; i++) {
     double d[BLOCK], top[MAX_K];
-    for (int q = 0; q < k; q++) top[q] = INFINITY;
+    for (int q = 0; q < k; q++)
+      top[q] = INFINITY;
     for (size_t j0 = 0; j0 < n; j0 += BLOCK) {
       size_t len = n - j0 < BLOCK ? n - j0 : BLOCK;
       dist_block(real, i, real, j0, len, d);
@@ -91,7 +96,8 @@ fc_status fc_eval_density_coverage(const fc_eval_points *real, const fc_eval_poi
     for (size_t j0 = 0; j0 < m; j0 += BLOCK) {
       size_t len = m - j0 < BLOCK ? m - j0 : BLOCK;
       dist_block(real, i, gen, j0, len, d);
-      for (size_t t = 0; t < len; t++) c += d[t] < r2;
+      for (size_t t = 0; t < len; t++)
+        c += d[t] < r2;
     }
     inside += c;
     covered += c > 0;

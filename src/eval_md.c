@@ -19,8 +19,8 @@ static double quantile_sorted(const double *x, size_t n, double q) {
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 
-fc_status fc_eval_quantile_edges(const double *x, size_t n, int bins, double *edges,
-                                 int *n_edges, bool *binned) {
+fc_status fc_eval_quantile_edges(const double *x, size_t n, int bins, double *edges, int *n_edges,
+                                 bool *binned) {
   *binned = false;
   *n_edges = 0;
   if (bins < 1) return FC_ERROR(FC_ERR_ARG, "MD: %d quantile bins", bins);
@@ -30,7 +30,8 @@ fc_status fc_eval_quantile_edges(const double *x, size_t n, int bins, double *ed
   memcpy(s, x, n * sizeof *s);
   qsort(s, n, sizeof *s, fci_cmp_double);
   size_t distinct = 1;
-  for (size_t i = 1; i < n; i++) distinct += s[i] != s[i - 1];
+  for (size_t i = 1; i < n; i++)
+    distinct += s[i] != s[i - 1];
   if (distinct > (size_t)bins) {
     /* pandas.qcut(x, bins, duplicates="drop"): quantiles at linspace(0, 1, bins + 1). */
     int ne = 0;
@@ -51,8 +52,10 @@ uint64_t fc_eval_quantile_code(const double *edges, int n_edges, double v) {
   int lo = 0, hi = n_edges; /* first edge >= v */
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    if (edges[mid] < v) lo = mid + 1;
-    else hi = mid;
+    if (edges[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo == 0 ? 0 : (uint64_t)(lo - 1);
 }
@@ -61,7 +64,8 @@ fc_status fc_eval_md(const uint64_t *const *members, size_t n_mem,
                      const uint64_t *const *nonmembers, size_t n_non, const uint64_t *const *gen,
                      size_t n_gen, int ncols, int nradii, double *out) {
   *out = NAN;
-  if (ncols < 1 || nradii < 1) return FC_ERROR(FC_ERR_ARG, "MD: %d columns, %d radii", ncols, nradii);
+  if (ncols < 1 || nradii < 1)
+    return FC_ERROR(FC_ERR_ARG, "MD: %d columns, %d radii", ncols, nradii);
   if (n_mem == 0 || n_gen == 0) return FC_OK;
   size_t nreal = n_non + n_mem;
   int *dmin;
@@ -73,7 +77,8 @@ fc_status fc_eval_md(const uint64_t *const *members, size_t n_mem,
     int best = ncols;
     for (size_t j = 0; j < n_gen && best > 0; j++) {
       int d = 0;
-      for (int c = 0; c < ncols; c++) d += rows[c][r] != gen[c][j];
+      for (int c = 0; c < ncols; c++)
+        d += rows[c][r] != gen[c][j];
       if (d < best) best = d;
     }
     dmin[i] = best;

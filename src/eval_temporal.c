@@ -24,15 +24,18 @@ fc_status fci_eval_acf_sparse(const int64_t *pos, const double *val, size_t nnz,
     return FC_ERROR(FC_ERR_ARG, "ACF: %d lags on a series of %zu", nlags, ns);
   bool constant = nnz == 0 || (nnz == ns && ns > 0);
   if (nnz == ns)
-    for (size_t i = 1; i < nnz && constant; i++) constant = val[i] == val[0];
+    for (size_t i = 1; i < nnz && constant; i++)
+      constant = val[i] == val[0];
   if (constant) {
-    for (int k = 0; k <= nlags; k++) acf[k] = NAN;
+    for (int k = 0; k <= nlags; k++)
+      acf[k] = NAN;
     return FC_OK;
   }
   double *avf;
   FC_CALL(fci_malloc(((size_t)nlags + 1) * sizeof *avf, &avf));
   double sum = 0;
-  for (size_t i = 0; i < nnz; i++) sum += val[i];
+  for (size_t i = 0; i < nnz; i++)
+    sum += val[i];
   double mean = sum / (double)ns;
   if (mode == 1 || (mode == 0 && nnz * 2 >= ns)) {
     double *d;
@@ -41,32 +44,39 @@ fc_status fci_eval_acf_sparse(const int64_t *pos, const double *val, size_t nnz,
       free(avf);
       return st;
     }
-    for (size_t t = 0; t < ns; t++) d[t] = -mean;
-    for (size_t i = 0; i < nnz; i++) d[pos[i]] = val[i] - mean;
+    for (size_t t = 0; t < ns; t++)
+      d[t] = -mean;
+    for (size_t i = 0; i < nnz; i++)
+      d[pos[i]] = val[i] - mean;
 #pragma omp parallel for schedule(dynamic, 8)
     for (int k = 0; k <= nlags; k++) {
       double s = 0;
-      for (size_t t = 0; t + (size_t)k < ns; t++) s += d[t] * d[t + (size_t)k];
+      for (size_t t = 0; t + (size_t)k < ns; t++)
+        s += d[t] * d[t + (size_t)k];
       avf[k] = s / (double)ns;
     }
     free(d);
   } else {
     /* avf_k * ns = P_k - mean * (H_k + T_k) + (ns - k) mean^2 with P_k = sum x_t x_{t+k},
      * H_k = sum of x_t for t <= ns-1-k, T_k = sum of x_t for t >= k. */
-    for (int k = 0; k <= nlags; k++) avf[k] = 0;
+    for (int k = 0; k <= nlags; k++)
+      avf[k] = 0;
     for (size_t a = 0; a < nnz; a++)
       for (size_t b = a; b < nnz && pos[b] - pos[a] <= nlags; b++)
         avf[pos[b] - pos[a]] += val[a] * val[b];
     double head_out = 0, tail_out = 0; /* sums of the entries left out of H_k and T_k */
     size_t hi = nnz, ti = 0;
     for (int k = 0; k <= nlags; k++) {
-      while (hi > 0 && pos[hi - 1] > (int64_t)ns - 1 - k) head_out += val[--hi];
-      while (ti < nnz && pos[ti] < k) tail_out += val[ti++];
+      while (hi > 0 && pos[hi - 1] > (int64_t)ns - 1 - k)
+        head_out += val[--hi];
+      while (ti < nnz && pos[ti] < k)
+        tail_out += val[ti++];
       double h = sum - head_out, t = sum - tail_out;
       avf[k] = (avf[k] - mean * (h + t) + (double)(ns - (size_t)k) * mean * mean) / (double)ns;
     }
   }
-  for (int k = 0; k <= nlags; k++) acf[k] = avf[k] / avf[0];
+  for (int k = 0; k <= nlags; k++)
+    acf[k] = avf[k] / avf[0];
   free(avf);
   return FC_OK;
 }
@@ -197,7 +207,8 @@ static fc_status per_second(const int64_t *ts, const double *v, size_t n, int64_
   for (size_t i = 0; i < n;) {
     size_t j = i;
     double s = 0;
-    while (j < n && sv[j].sec == sv[i].sec) s += sv[j++].v;
+    while (j < n && sv[j].sec == sv[i].sec)
+      s += sv[j++].v;
     if (s != 0) {
       (*pos)[k] = sv[i].sec - s0;
       (*val)[k++] = s;
@@ -243,8 +254,10 @@ static size_t find_u32(const uint32_t *u, size_t n, uint32_t v) {
   size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (u[mid] < v) lo = mid + 1;
-    else hi = mid;
+    if (u[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < n && u[lo] == v ? lo : n;
 }
@@ -264,7 +277,8 @@ fc_status fc_eval_predict_accuracy(const uint32_t *train, size_t ntrain, const u
   size_t nu = 0;
   for (size_t i = 0; i < ntrain;) {
     size_t j = i;
-    while (j < ntrain && uniq[j] == uniq[i]) j++;
+    while (j < ntrain && uniq[j] == uniq[i])
+      j++;
     uniq[nu] = uniq[i];
     freq[nu++] = j - i;
     i = j;
@@ -278,7 +292,8 @@ fc_status fc_eval_predict_accuracy(const uint32_t *train, size_t ntrain, const u
   FC_CALL_GOTO(st, fci_malloc(nt * sizeof *trans, &trans), done);
   FC_CALL_GOTO(st, fci_malloc(nt * sizeof *prev, &prev), done);
   FC_CALL_GOTO(st, fci_malloc(nt * sizeof *best, &best), done);
-  for (size_t t = 1; t < ntrain; t++) trans[t - 1] = (uint64_t)train[t - 1] << 32 | train[t];
+  for (size_t t = 1; t < ntrain; t++)
+    trans[t - 1] = (uint64_t)train[t - 1] << 32 | train[t];
   qsort(trans, nt, sizeof *trans, fci_cmp_u64);
   size_t np = 0;
   for (size_t i = 0; i < nt;) {
@@ -287,7 +302,8 @@ fc_status fc_eval_predict_accuracy(const uint32_t *train, size_t ntrain, const u
     uint64_t bc = 0, bf = 0;
     while (i < nt && (uint32_t)(trans[i] >> 32) == a) {
       size_t j = i;
-      while (j < nt && trans[j] == trans[i]) j++;
+      while (j < nt && trans[j] == trans[i])
+        j++;
       uint32_t b = (uint32_t)trans[i];
       uint64_t c = j - i, f = freq[find_u32(uniq, nu, b)];
       /* Successors come in increasing code order, so ">" keeps the smaller code on a full tie. */

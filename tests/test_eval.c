@@ -23,7 +23,9 @@ static uint64_t rnd(void) {
   rng_state ^= rng_state << 17;
   return rng_state;
 }
-static double rnd01(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+static double rnd01(void) {
+  return (double)(rnd() >> 11) / 9007199254740992.0;
+}
 
 static fc_flow mkflow(uint8_t proto, const char *src, uint16_t sp, const char *dst, uint16_t dp,
                       uint8_t flags, uint64_t fp, uint64_t fb, uint64_t bp, uint64_t bb,
@@ -159,8 +161,7 @@ static void md_by_hand(void **state) {
    * r = 0.5: predicted {m1, m2, n2}: TP 2, recall 1, precision 2/3 -> F1 0.8.
    * r = 1:   all four: TP 2, recall 1, precision 1/2 -> F1 2/3.
    * MD = 2/3 + 0.8 + 2/3 = 2.133333. */
-  uint64_t ma[] = {1, 2}, mb[] = {1, 2}, na[] = {9, 1}, nb[] = {9, 9}, ga[] = {1, 2},
-           gb[] = {1, 3};
+  uint64_t ma[] = {1, 2}, mb[] = {1, 2}, na[] = {9, 1}, nb[] = {9, 9}, ga[] = {1, 2}, gb[] = {1, 3};
   const uint64_t *m[] = {ma, mb}, *n[] = {na, nb}, *g[] = {ga, gb};
   double md;
   assert_int_equal(fc_eval_md(m, 2, n, 2, g, 2, 2, 3, &md), FC_OK);
@@ -190,7 +191,8 @@ static void quantile_bins(void **state) {
   /* x = 0..99, 4 bins: quantiles at index q * 99 -> 0, 24.75, 49.5, 74.25, 99.
    * Intervals [0, 24.75], (24.75, 49.5], ... */
   double x[100], e[5];
-  for (int i = 0; i < 100; i++) x[i] = 99 - i;
+  for (int i = 0; i < 100; i++)
+    x[i] = 99 - i;
   int ne;
   bool binned;
   assert_int_equal(fc_eval_quantile_edges(x, 100, 4, e, &ne, &binned), FC_OK);
@@ -203,7 +205,8 @@ static void quantile_bins(void **state) {
   assert_int_equal(fc_eval_quantile_code(e, ne, 99), 3);
   /* Duplicate edges dropped: 0 x 90 then 1..10: quantiles 0, 0, 0, 0 ... -> fewer edges. */
   double y[100];
-  for (int i = 0; i < 100; i++) y[i] = i < 90 ? 0 : i - 89;
+  for (int i = 0; i < 100; i++)
+    y[i] = i < 90 ? 0 : i - 89;
   assert_int_equal(fc_eval_quantile_edges(y, 100, 4, e, &ne, &binned), FC_OK);
   assert_true(binned);
   assert_int_equal(ne, 2); /* 0 (four times) and 10 */
@@ -258,7 +261,8 @@ static void acf_by_hand(void **state) {
   assert_true(fabs(d - 0.125) < TOL);
   /* Shifting every generated flow by a day changes nothing (each series from its own span). */
   int64_t tg2[5];
-  for (int i = 0; i < 5; i++) tg2[i] = tg[i] + 86400000000;
+  for (int i = 0; i < 5; i++)
+    tg2[i] = tg[i] + 86400000000;
   assert_int_equal(fc_eval_acf_diff(tr, vr, 6, tg2, vg, 5, 100, &d), FC_OK);
   assert_true(fabs(d - 0.125) < TOL);
 }
@@ -276,7 +280,8 @@ static void acf_sparse_matches_dense(void **state) {
   double a[301], b[301];
   assert_int_equal(fci_eval_acf_sparse(pos, val, nnz, ns, 300, 1, a), FC_OK);
   assert_int_equal(fci_eval_acf_sparse(pos, val, nnz, ns, 300, 2, b), FC_OK);
-  for (int k = 0; k <= 300; k++) assert_true(fabs(a[k] - b[k]) < 1e-9);
+  for (int k = 0; k <= 300; k++)
+    assert_true(fabs(a[k] - b[k]) < 1e-9);
 }
 
 /* ---------------------------------------------------------------- prediction */
@@ -316,10 +321,10 @@ static void random_table(fc_flow_table *t, size_t n, int64_t t0, uint64_t seed) 
     snprintf(dst, sizeof dst, "10.0.%d.%d", (int)(rnd() % 4), (int)(rnd() % 50));
     uint16_t dp = ports[h % 5];
     uint64_t fp = 1 + rnd() % 50, bp = rnd() % 50;
-    fc_flow f = mkflow(dp == 53 ? FC_PROTO_UDP : FC_PROTO_TCP, src, (uint16_t)(1024 + rnd() % 60000),
-                       dst, dp, dp == 53 ? 0 : (uint8_t)(FC_TCP_ACK | (rnd() % 2 ? FC_TCP_PSH : 0)),
-                       fp, fp * (60 + rnd() % 1400), bp, bp * (60 + rnd() % 1400),
-                       (int64_t)(1 + rnd() % 30000000));
+    fc_flow f = mkflow(
+        dp == 53 ? FC_PROTO_UDP : FC_PROTO_TCP, src, (uint16_t)(1024 + rnd() % 60000), dst, dp,
+        dp == 53 ? 0 : (uint8_t)(FC_TCP_ACK | (rnd() % 2 ? FC_TCP_PSH : 0)), fp,
+        fp * (60 + rnd() % 1400), bp, bp * (60 + rnd() % 1400), (int64_t)(1 + rnd() % 30000000));
     f.ts_us = t0 + (int64_t)(i * 350000) + (int64_t)(rnd() % 300000);
     assert_int_equal(fc_table_append(t, &f), FC_OK);
   }
@@ -406,8 +411,8 @@ static fc_eval_site *make_site(const char *internal) {
   fc_flow f[] = {
       mkflow(FC_PROTO_UDP, "192.168.1.5", 40001, "192.168.1.1", 53, 0, 1, 60, 1, 120, 10000),
       mkflow(FC_PROTO_UDP, "192.168.1.5", 40002, "203.0.113.53", 53, 0, 1, 60, 1, 120, 10000),
-      mkflow(FC_PROTO_TCP, "192.168.1.5", 40000, "192.168.1.10", 80, FC_TCP_ACK, 10, 1000, 8,
-             5000, 1000000),
+      mkflow(FC_PROTO_TCP, "192.168.1.5", 40000, "192.168.1.10", 80, FC_TCP_ACK, 10, 1000, 8, 5000,
+             1000000),
       mkflow(FC_PROTO_UDP, "192.168.1.5", 5353, "224.0.0.251", 5353, 0, 1, 100, 0, 0, 0),
       mkflow(FC_PROTO_UDP, "192.168.1.6", 5353, "10.8.0.251", 5353, 0, 1, 100, 0, 0, 0),
       /* a host that is only ever asked port 53 without an answer is not a DNS server */
@@ -425,11 +430,12 @@ static fc_eval_site *make_site(const char *internal) {
 static void expect_rules(const fc_eval_site *s, const fc_flow *f, const int *rules) {
   bool v[FC_DKC_RULES], want[FC_DKC_RULES] = {false};
   int n = 0;
-  for (; rules[n] > 0; n++) want[rules[n] - 1] = true;
+  for (; rules[n] > 0; n++)
+    want[rules[n] - 1] = true;
   int c = fc_eval_dkc_flow(s, f, v);
   for (int r = 0; r < FC_DKC_RULES; r++) {
-    if (v[r] != want[r]) fail_msg("rule %d: got %d, expected %d (%s)", r + 1, v[r], want[r],
-                                  fc_eval_dkc_rule_name(r));
+    if (v[r] != want[r])
+      fail_msg("rule %d: got %d, expected %d (%s)", r + 1, v[r], want[r], fc_eval_dkc_rule_name(r));
   }
   assert_int_equal(c, n);
 }
@@ -448,24 +454,25 @@ static void dkc_each_rule(void **state) {
   /* Clean flows of every kind. */
   fc_flow web = mkflow(FC_PROTO_TCP, "192.168.1.5", 40000, "192.168.1.10", 80, AP, 10, 1000, 8,
                        5000, 1000000);
-  fc_flow dns = mkflow(FC_PROTO_UDP, "192.168.1.5", 40001, "192.168.1.1", 53, 0, 1, 60, 1, 120,
-                       10000);
-  fc_flow ext_dns = mkflow(FC_PROTO_UDP, "192.168.1.5", 40001, "203.0.113.53", 53, 0, 1, 60, 1,
-                           120, 10000);
+  fc_flow dns =
+      mkflow(FC_PROTO_UDP, "192.168.1.5", 40001, "192.168.1.1", 53, 0, 1, 60, 1, 120, 10000);
+  fc_flow ext_dns =
+      mkflow(FC_PROTO_UDP, "192.168.1.5", 40001, "203.0.113.53", 53, 0, 1, 60, 1, 120, 10000);
   fc_flow icmp = mkflow(FC_PROTO_ICMP, "192.168.1.5", 0, "192.168.1.10", 2048, 0, 1, 84, 0, 0, 0);
   fc_flow dhcp = mkflow(FC_PROTO_UDP, "0.0.0.0", 68, "255.255.255.255", 67, 0, 1, 328, 0, 0, 0);
   fc_flow mdns = mkflow(FC_PROTO_UDP, "192.168.1.5", 5353, "224.0.0.251", 5353, 0, 1, 100, 0, 0, 0);
   fc_flow mdns6 = mkflow(FC_PROTO_UDP, "fe80::1", 5353, "ff02::fb", 5353, 0, 1, 100, 0, 0, 0);
-  fc_flow mdns_anon = mkflow(FC_PROTO_UDP, "192.168.1.5", 5353, "10.8.0.251", 5353, 0, 1, 100, 0,
-                             0, 0);
+  fc_flow mdns_anon =
+      mkflow(FC_PROTO_UDP, "192.168.1.5", 5353, "10.8.0.251", 5353, 0, 1, 100, 0, 0, 0);
   fc_flow nb = mkflow(FC_PROTO_UDP, "192.168.1.5", 137, "192.168.1.255", 137, 0, 1, 78, 0, 0, 0);
-  fc_flow ssdp = mkflow(FC_PROTO_UDP, "192.168.1.5", 40000, "239.255.255.250", 1900, 0, 1, 200, 0,
-                        0, 0);
+  fc_flow ssdp =
+      mkflow(FC_PROTO_UDP, "192.168.1.5", 40000, "239.255.255.250", 1900, 0, 1, 200, 0, 0, 0);
   fc_flow out_web = mkflow(FC_PROTO_TCP, "192.168.1.5", 40000, "93.184.216.34", 443, AP, 10, 1000,
                            8, 5000, 1000000);
-  fc_flow *clean[] = {&web, &dns, &ext_dns, &icmp, &dhcp, &mdns, &mdns6, &mdns_anon, &nb, &ssdp,
-                      &out_web};
-  for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) expect_rules(s, clean[i], none);
+  fc_flow *clean[] = {&web,   &dns,       &ext_dns, &icmp, &dhcp,   &mdns,
+                      &mdns6, &mdns_anon, &nb,      &ssdp, &out_web};
+  for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
+    expect_rules(s, clean[i], none);
 
   fc_flow f;
   /* 1: TCP to NTP (UDP only). */
@@ -606,16 +613,21 @@ static void dkc_internal_ranges(void **state) {
 static void brute_prdc(const fc_eval_points *r, const fc_eval_points *g, int k, int dom,
                        double *density, double *coverage) {
   int dims = r->n_cat * dom + r->n_num;
-  double *vr = calloc(r->n * (size_t)dims, sizeof *vr), *vg = calloc(g->n * (size_t)dims, sizeof *vg);
+  double *vr = calloc(r->n * (size_t)dims, sizeof *vr),
+         *vg = calloc(g->n * (size_t)dims, sizeof *vg);
   assert_non_null(vr);
   assert_non_null(vg);
   for (size_t i = 0; i < r->n; i++) {
-    for (int c = 0; c < r->n_cat; c++) vr[i * dims + c * dom + r->cat[c][i]] = 1;
-    for (int c = 0; c < r->n_num; c++) vr[i * dims + r->n_cat * dom + c] = r->num[c][i];
+    for (int c = 0; c < r->n_cat; c++)
+      vr[i * dims + c * dom + r->cat[c][i]] = 1;
+    for (int c = 0; c < r->n_num; c++)
+      vr[i * dims + r->n_cat * dom + c] = r->num[c][i];
   }
   for (size_t i = 0; i < g->n; i++) {
-    for (int c = 0; c < g->n_cat; c++) vg[i * dims + c * dom + g->cat[c][i]] = 1;
-    for (int c = 0; c < g->n_num; c++) vg[i * dims + g->n_cat * dom + c] = g->num[c][i];
+    for (int c = 0; c < g->n_cat; c++)
+      vg[i * dims + c * dom + g->cat[c][i]] = 1;
+    for (int c = 0; c < g->n_num; c++)
+      vg[i * dims + g->n_cat * dom + c] = g->num[c][i];
   }
   double *row = malloc(r->n * sizeof *row), *radius = malloc(r->n * sizeof *radius);
   assert_non_null(row);
@@ -623,7 +635,8 @@ static void brute_prdc(const fc_eval_points *r, const fc_eval_points *g, int k, 
   for (size_t i = 0; i < r->n; i++) {
     for (size_t j = 0; j < r->n; j++) {
       double s = 0;
-      for (int d = 0; d < dims; d++) s += (vr[i * dims + d] - vr[j * dims + d]) * (vr[i * dims + d] - vr[j * dims + d]);
+      for (int d = 0; d < dims; d++)
+        s += (vr[i * dims + d] - vr[j * dims + d]) * (vr[i * dims + d] - vr[j * dims + d]);
       row[j] = sqrt(s);
     }
     qsort(row, r->n, sizeof *row, fci_cmp_double);
@@ -634,7 +647,8 @@ static void brute_prdc(const fc_eval_points *r, const fc_eval_points *g, int k, 
     double best = INFINITY;
     for (size_t j = 0; j < g->n; j++) {
       double s = 0;
-      for (int d = 0; d < dims; d++) s += (vr[i * dims + d] - vg[j * dims + d]) * (vr[i * dims + d] - vg[j * dims + d]);
+      for (int d = 0; d < dims; d++)
+        s += (vr[i * dims + d] - vg[j * dims + d]) * (vr[i * dims + d] - vg[j * dims + d]);
       s = sqrt(s);
       inside += s < radius[i];
       if (s < best) best = s;
@@ -658,12 +672,16 @@ static void knn_matches_brute_force(void **state) {
     /* grid: values on multiples of 1/8, so distances tie often and every sum is exact. */
     rng_state = 1234 + (uint64_t)grid;
     for (int c = 0; c < 3; c++) {
-      for (int i = 0; i < NR; i++) rc[c][i] = (uint32_t)(rnd() % DOM);
-      for (int i = 0; i < NG; i++) gc[c][i] = (uint32_t)(rnd() % DOM);
+      for (int i = 0; i < NR; i++)
+        rc[c][i] = (uint32_t)(rnd() % DOM);
+      for (int i = 0; i < NG; i++)
+        gc[c][i] = (uint32_t)(rnd() % DOM);
     }
     for (int c = 0; c < 2; c++) {
-      for (int i = 0; i < NR; i++) rn[c][i] = grid ? (double)(rnd() % 9) / 8 : rnd01();
-      for (int i = 0; i < NG; i++) gn[c][i] = grid ? (double)(rnd() % 9) / 8 : rnd01();
+      for (int i = 0; i < NR; i++)
+        rn[c][i] = grid ? (double)(rnd() % 9) / 8 : rnd01();
+      for (int i = 0; i < NG; i++)
+        gn[c][i] = grid ? (double)(rnd() % 9) / 8 : rnd01();
     }
     const uint32_t *rcp[] = {rc[0], rc[1], rc[2]}, *gcp[] = {gc[0], gc[1], gc[2]};
     const double *rnp[] = {rn[0], rn[1]}, *gnp[] = {gn[0], gn[1]};
@@ -723,10 +741,13 @@ static void rand_below_uniform(void **state) {
   /* 60,000 draws in [0, 6): each value within 4 % of 10,000; and the stream is a pure
    * function of its key and counter. */
   size_t count[6] = {0};
-  for (uint64_t i = 0; i < 60000; i++) count[fci_eval_rand_below(7, 1, 3, i, 6)]++;
-  for (int v = 0; v < 6; v++) assert_true(count[v] > 9600 && count[v] < 10400);
+  for (uint64_t i = 0; i < 60000; i++)
+    count[fci_eval_rand_below(7, 1, 3, i, 6)]++;
+  for (int v = 0; v < 6; v++)
+    assert_true(count[v] > 9600 && count[v] < 10400);
   assert_true(fci_eval_rand_below(7, 1, 3, 5, 1000000) == fci_eval_rand_below(7, 1, 3, 5, 1000000));
-  assert_true(fci_eval_rand_below(7, 1, 3, 5, 1u << 31) != fci_eval_rand_below(7, 2, 3, 5, 1u << 31));
+  assert_true(fci_eval_rand_below(7, 1, 3, 5, 1u << 31) !=
+              fci_eval_rand_below(7, 2, 3, 5, 1u << 31));
 }
 
 static void run_with_threads(int threads, const fc_flow_table *r, const fc_flow_table *s,
@@ -791,7 +812,8 @@ static void deterministic_over_threads(void **state) {
   assert_false(same_row(&r1.synthetic, &r4.synthetic, 3));
   /* The mean and sd are those of the per-run values. */
   double s = 0, ss = 0;
-  for (int r = 0; r < 3; r++) s += r1.synthetic.per_run[r * FC_EVAL_NMETRICS + FC_EVAL_CMD];
+  for (int r = 0; r < 3; r++)
+    s += r1.synthetic.per_run[r * FC_EVAL_NMETRICS + FC_EVAL_CMD];
   double mean = s / 3;
   for (int r = 0; r < 3; r++) {
     double d = r1.synthetic.per_run[r * FC_EVAL_NMETRICS + FC_EVAL_CMD] - mean;
@@ -801,7 +823,8 @@ static void deterministic_over_threads(void **state) {
   assert_true(fabs(r1.synthetic.metric[FC_EVAL_CMD].sd - sqrt(ss / 2)) < TOL);
   /* DKC corrected = sum of rule shares / 21, the artifact's = the same sum / 20. */
   double rules = 0;
-  for (int r = 0; r < FC_DKC_RULES; r++) rules += r1.synthetic.dkc_rule[r].mean;
+  for (int r = 0; r < FC_DKC_RULES; r++)
+    rules += r1.synthetic.dkc_rule[r].mean;
   assert_true(fabs(r1.synthetic.metric[FC_EVAL_DKC].mean - rules / 21) < 1e-12);
   assert_true(fabs(r1.synthetic.metric[FC_EVAL_DKC_ARTIFACT].mean - rules / 20) < 1e-12);
   fc_eval_results_free(&r1);

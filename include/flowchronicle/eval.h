@@ -69,8 +69,8 @@ fc_status fc_eval_pcd(const double *const *real, size_t nr, const double *const 
 /* Contingency matrix difference: for every pair of the ncols discrete columns, the contingency
  * tables normalised to sum 1, Frobenius norm of their difference on the union of categories;
  * mean over the pairs. */
-fc_status fc_eval_cmd(const uint32_t *const *real, size_t nr, const uint32_t *const *gen,
-                      size_t ng, int ncols, double *out);
+fc_status fc_eval_cmd(const uint32_t *const *real, size_t nr, const uint32_t *const *gen, size_t ng,
+                      int ncols, double *out);
 
 /* Points for Density/Coverage, already encoded: n_cat one-hot columns given by their codes (two
  * rows with different codes differ by 1 in two one-hot dimensions: squared distance 2) and n_num
@@ -103,8 +103,8 @@ fc_status fc_eval_md(const uint64_t *const *members, size_t n_mem,
  * duplicates removed, and a value's code is its interval (e0,e1] -> 0 (the first closed), ...;
  * otherwise *binned = false and codes are left alone. Fills *n_edges edges into edges (capacity
  * bins + 1). */
-fc_status fc_eval_quantile_edges(const double *x, size_t n, int bins, double *edges,
-                                 int *n_edges, bool *binned);
+fc_status fc_eval_quantile_edges(const double *x, size_t n, int bins, double *edges, int *n_edges,
+                                 bool *binned);
 uint64_t fc_eval_quantile_code(const double *edges, int n_edges, double v);
 
 /* Autocorrelation as statsmodels acf(adjusted=False, demean=True): acf[k] for k = 0..nlags
@@ -167,15 +167,15 @@ typedef enum fc_eval_metric {
   FC_EVAL_DENSITY,
   FC_EVAL_COVERAGE,
   FC_EVAL_JSD,
-  FC_EVAL_EMD,          /* artifact variant (ECDF on Freedman-Diaconis bins) */
-  FC_EVAL_EMD_W1,       /* corrected: true Wasserstein-1 after min-max scaling */
+  FC_EVAL_EMD,    /* artifact variant (ECDF on Freedman-Diaconis bins) */
+  FC_EVAL_EMD_W1, /* corrected: true Wasserstein-1 after min-max scaling */
   FC_EVAL_PCD,
   FC_EVAL_CMD,
   FC_EVAL_DKC,          /* corrected: sum of the 21 rule shares / 21 */
   FC_EVAL_DKC_ARTIFACT, /* the artifact's sum / 20 */
   FC_EVAL_MD,
-  FC_EVAL_ACF,          /* mean over the continuous columns */
-  FC_EVAL_PRED,         /* mean over the discrete columns */
+  FC_EVAL_ACF,  /* mean over the continuous columns */
+  FC_EVAL_PRED, /* mean over the discrete columns */
   FC_EVAL_NMETRICS
 } fc_eval_metric;
 
@@ -216,22 +216,21 @@ typedef struct fc_eval_row {
 
 typedef struct fc_eval_results {
   int runs;
-  size_t n_real, n_synthetic, n_holdout;              /* table sizes */
+  size_t n_real, n_synthetic, n_holdout;                /* table sizes */
   size_t sample_real, sample_synthetic, sample_holdout; /* rows drawn per run */
-  bool has_reference;   /* holdout given: `reference` is holdout vs real */
+  bool has_reference; /* holdout given: `reference` is holdout vs real */
   fc_eval_row synthetic, reference;
   size_t site_ranges, site_dns, site_services, site_mdns;
-  double knn_seconds;   /* wall time in Density/Coverage, over all runs and rows */
+  double knn_seconds; /* wall time in Density/Coverage, over all runs and rows */
   int knn_calls;
-  double seconds;       /* wall time of fc_eval_run */
+  double seconds; /* wall time of fc_eval_run */
 } fc_eval_results;
 
 /* Runs the protocol: real = training data, synthetic = generated data, holdout = held-out real
  * data or NULL. Without a holdout, MD and the prediction difference are undefined (NaN) and there
  * is no reference row. res is overwritten; free it with fc_eval_results_free. */
 fc_status fc_eval_run(const fc_flow_table *real, const fc_flow_table *synthetic,
-                      const fc_flow_table *holdout, const fc_eval_options *o,
-                      fc_eval_results *res);
+                      const fc_flow_table *holdout, const fc_eval_options *o, fc_eval_results *res);
 void fc_eval_results_free(fc_eval_results *res);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include "flowchronicle/error.h"
+#include "flowchronicle/flow.h"
+#include "flowchronicle/ingest.h"
 
 /* Each command: returns the process exit code (0 success, 1 failure, 2 usage error). */
 int fc_cmd_demo_data(int argc, char **argv);
@@ -33,5 +35,14 @@ int fc_cli_usage_error(const char *cmd, const char *fmt, ...)
  * Returns 0 on success. */
 int fc_cli_parse_duration_us(const char *s, long long *us);
 int fc_cli_parse_long(const char *s, long long lo, long long hi, long long *out);
+
+/* Commands (src/cli/cmd_<name>.c). */
+int fc_cmd_eval(int argc, char **argv);
+
+/* Loads an input of eval (and of the report built on it) into an initialised, empty table: an
+ * HDF5 dataset (path ending in .h5 or .hdf5: its raw flows, every row, read with MPI_COMM_SELF)
+ * or a flow file in format fmt, read through fc_ingest (session rule for unidirectional
+ * formats, time order). */
+fc_status fci_eval_load(const char *path, fc_format fmt, fc_flow_table *out);
 
 #endif

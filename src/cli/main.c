@@ -25,6 +25,7 @@ static const command commands[] = {
     {"export", fc_cmd_export, "write an HDF5 dataset back as canonical flow CSV"},
     {"mine", fc_cmd_mine, "mine the pattern model of a dataset (MDL search)"},
     {"show", fc_cmd_show, "print the patterns of a model in words or as JSON"},
+    {"eval", fc_cmd_eval, "quality metrics of synthetic flows against real ones (paper Table 2)"},
     {NULL, NULL, NULL},
 };
 

@@ -67,6 +67,7 @@ fc_status fci_eval_load(const char *path, fc_format fmt, fc_flow_table *out) {
   if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) {
     fc_dataset_meta meta;
     FC_CALL(fc_dataset_read_meta(path, MPI_COMM_SELF, &meta));
+    fc_table_free(out); /* fc_dataset_read sets the table up itself */
     FC_CALL(fc_dataset_read(path, MPI_COMM_SELF, 0, meta.n_rows, &meta, out, NULL, NULL));
     return FC_OK;
   }

@@ -55,22 +55,53 @@ double fc_numeric_value(const fc_flow_table *t, fc_col_id id, size_t row) {
 
 /* ---------------------------------------------------------------- categorical */
 
-/* Text of a categorical/IP value of one row, for dictionaries. Returns the length. */
-static int cat_text(const fc_flow_table *t, fc_col_id id, size_t row, char *buf, size_t cap) {
-  char pb[8];
+/* The raw bytes of a categorical/IP value of one row: the dictionary is built over these (no
+ * text per row), and only the distinct values are formatted. Returns the length. */
+static size_t cat_key(const fc_flow_table *t, fc_col_id id, size_t row, uint8_t *key) {
   switch (id) {
-  case FC_COL_PROTO: return snprintf(buf, cap, "%s", fc_proto_name(t->proto[row], pb));
-  case FC_COL_SRC_IP: return fc_ip_format(&t->src_ip[row], buf);
-  case FC_COL_DST_IP: return fc_ip_format(&t->dst_ip[row], buf);
-  case FC_COL_DST_PORT: return snprintf(buf, cap, "%u", t->dst_port[row]);
-  case FC_COL_FLAGS: fc_flags_format(t->flags[row], buf); return 6;
-  case FC_COL_LABEL: return snprintf(buf, cap, "%s", fc_strdict_get(t->labels, t->label[row]));
+  case FC_COL_PROTO: key[0] = t->proto[row]; return 1;
+  case FC_COL_SRC_IP: key[0] = t->src_ip[row].family; memcpy(key + 1, t->src_ip[row].addr, 16); return 17;
+  case FC_COL_DST_IP: key[0] = t->dst_ip[row].family; memcpy(key + 1, t->dst_ip[row].addr, 16); return 17;
+  case FC_COL_DST_PORT: memcpy(key, &t->dst_port[row], 2); return 2;
+  case FC_COL_FLAGS: key[0] = t->flags[row]; return 1;
+  case FC_COL_LABEL: memcpy(key, &t->label[row], 4); return 4;
   default: return 0;
   }
 }
 
+/* Text of a value given its key bytes (the forms of the canonical flow CSV). */
+static void key_text(const fc_flow_table *t, fc_col_id id, const uint8_t *key, char *buf,
+                     size_t cap) {
+  char pb[8];
+  switch (id) {
+  case FC_COL_PROTO: snprintf(buf, cap, "%s", fc_proto_name(key[0], pb)); return;
+  case FC_COL_SRC_IP:
+  case FC_COL_DST_IP: {
+    fc_ip ip;
+    ip.family = key[0];
+    memcpy(ip.addr, key + 1, 16);
+    fc_ip_format(&ip, buf);
+    return;
+  }
+  case FC_COL_DST_PORT: {
+    uint16_t p;
+    memcpy(&p, key, 2);
+    snprintf(buf, cap, "%u", p);
+    return;
+  }
+  case FC_COL_FLAGS: fc_flags_format(key[0], buf); return;
+  case FC_COL_LABEL: {
+    uint32_t l;
+    memcpy(&l, key, 4);
+    snprintf(buf, cap, "%s", fc_strdict_get(t->labels, l));
+    return;
+  }
+  default: buf[0] = '\0';
+  }
+}
+
 typedef struct entry {
-  const char *text;
+  char *text;
   uint64_t count;
   uint32_t first_id;
 } entry;
@@ -92,16 +123,16 @@ static fc_status encode_dictionary(const fc_flow_table *t, fc_column **cols, int
   uint64_t *cnt = NULL;
   entry *ents = NULL;
   uint32_t *remap = NULL;
-  size_t cnt_cap = 0;
+  size_t cnt_cap = 0, m = 0;
   FC_CALL(fc_strdict_create(&d));
-  char buf[FC_IP_STRLEN + 256];
+  uint8_t key[17];
   for (int k = 0; k < n_cols; k++) {
     fc_column *c = cols[k];
     FC_CALL_GOTO(st, fci_malloc((t->n ? t->n : 1) * sizeof *c->codes, &c->codes), out);
     for (size_t i = 0; i < t->n; i++) {
-      int n = cat_text(t, c->id, i, buf, sizeof buf);
+      size_t n = cat_key(t, c->id, i, key);
       uint32_t id;
-      FC_CALL_GOTO(st, fc_strdict_intern(d, buf, (size_t)(n < 0 ? 0 : n), &id), out);
+      FC_CALL_GOTO(st, fc_strdict_intern(d, (const char *)key, n, &id), out);
       if (id >= cnt_cap) {
         size_t nc = cnt_cap ? cnt_cap * 2 : 256;
         FC_CALL_GOTO(st, fci_realloc(nc * sizeof *cnt, &cnt), out);
@@ -112,10 +143,14 @@ static fc_status encode_dictionary(const fc_flow_table *t, fc_column **cols, int
       c->codes[i] = id;
     }
   }
-  size_t m = fc_strdict_size(d);
-  FC_CALL_GOTO(st, fci_malloc((m ? m : 1) * sizeof *ents, &ents), out);
+  m = fc_strdict_size(d);
+  FC_CALL_GOTO(st, fci_calloc(m ? m : 1, sizeof *ents, &ents), out);
   for (size_t i = 0; i < m; i++) {
-    ents[i].text = fc_strdict_get(d, (uint32_t)i);
+    char buf[FC_IP_STRLEN + 4096];
+    key_text(t, cols[0]->id, (const uint8_t *)fc_strdict_get(d, (uint32_t)i), buf, sizeof buf);
+    size_t len = strlen(buf);
+    FC_CALL_GOTO(st, fci_malloc(len + 1, &ents[i].text), out);
+    memcpy(ents[i].text, buf, len + 1);
     ents[i].count = cnt[i];
     ents[i].first_id = (uint32_t)i;
   }
@@ -140,6 +175,8 @@ static fc_status encode_dictionary(const fc_flow_table *t, fc_column **cols, int
 out:
   fc_strdict_destroy(&d);
   free(cnt);
+  if (ents)
+    for (size_t i = 0; i < m; i++) free(ents[i].text);
   free(ents);
   free(remap);
   return st;

@@ -680,7 +680,10 @@ fc_status fc_bn_count_local(void *ctx, size_t n_families, const fc_bn_family *fa
     tasks[t].end = d->n_rows * (c + 1) / per;
   }
   long nt = (long)n_tasks;
-#pragma omp parallel if (nt > 1)
+  /* Small batches (a pattern's BN over a few hundred windows) run on one thread: starting a
+   * parallel region costs more than the counting, and idle threads spin. */
+  const int par = nt > 1 && (double)d->n_rows * (double)n_families >= 2e5;
+#pragma omp parallel if (par)
   {
     workspace ws = {NULL, 0, NULL, 0, NULL, 0};
 #pragma omp for schedule(dynamic, 1)

@@ -266,17 +266,49 @@ int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells) {
 
 /* ---------------------------------------------------------------- cover */
 
-typedef struct wref {
-  int64_t score;
-  uint32_t pattern;
-  uint32_t win;
-} wref;
+typedef fc_window_ref wref;
 
-static int wref_cmp(const void *pa, const void *pb) {
-  const wref *a = pa, *b = pb;
+int fc_window_ref_cmp(const fc_window_ref *a, const fc_window_ref *b) {
   if (a->score != b->score) return a->score > b->score ? -1 : 1;
   if (a->pattern != b->pattern) return a->pattern < b->pattern ? -1 : 1;
   return (a->win > b->win) - (a->win < b->win);
+}
+
+static int wref_cmp(const void *pa, const void *pb) { return fc_window_ref_cmp(pa, pb); }
+
+/* Windows of one pattern by score: scores differ only by gaps, which are mostly small, so a
+ * counting sort on the gaps (stable: start order is kept among equal gaps) beats qsort. */
+fc_status fc_window_refs(const fc_windows *w, int covered_cells, uint32_t pattern,
+                         fc_window_ref **refs, size_t *n, size_t *cap) {
+  if (*n + w->n > *cap) {
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < *n + w->n) nc *= 2;
+    FC_CALL(fci_realloc(nc * sizeof **refs, refs));
+    *cap = nc;
+  }
+  fc_window_ref *out = *refs + *n;
+  enum { MAXG = 4096 };
+  size_t *count = NULL;
+  bool small = true;
+  for (size_t i = 0; i < w->n && small; i++)
+    small = 100 * (int64_t)covered_cells - fc_window_score100(w, i, covered_cells) < MAXG;
+  if (small && w->n > 64) {
+    FC_CALL(fci_calloc(MAXG + 1, sizeof *count, &count));
+    for (size_t i = 0; i < w->n; i++)
+      count[100 * (int64_t)covered_cells - fc_window_score100(w, i, covered_cells) + 1]++;
+    for (size_t g = 1; g <= MAXG; g++) count[g] += count[g - 1];
+    for (size_t i = 0; i < w->n; i++) {
+      int64_t sc = fc_window_score100(w, i, covered_cells);
+      out[count[100 * (int64_t)covered_cells - sc]++] = (wref){sc, pattern, (uint32_t)i};
+    }
+    free(count);
+  } else {
+    for (size_t i = 0; i < w->n; i++)
+      out[i] = (wref){fc_window_score100(w, i, covered_cells), pattern, (uint32_t)i};
+    qsort(out, w->n, sizeof *out, wref_cmp);
+  }
+  *n += w->n;
+  return FC_OK;
 }
 
 static bool try_place(uint8_t *marks, const uint32_t *ids, int n_rows) {
@@ -289,14 +321,10 @@ static bool try_place(uint8_t *marks, const uint32_t *ids, int n_rows) {
 size_t fc_windows_placeable(const fc_windows *w, int covered_cells, const int64_t *row_score,
                             uint8_t *marks) {
   if (w->n == 0) return 0;
-  /* Within one pattern all windows cover the same cells: the order is by gaps, then start. */
-  wref *order = malloc(w->n * sizeof *order);
-  size_t placed = 0;
-  if (!order) return 0;
-  for (size_t i = 0; i < w->n; i++)
-    order[i] = (wref){fc_window_score100(w, i, covered_cells), 0, (uint32_t)i};
-  qsort(order, w->n, sizeof *order, wref_cmp);
-  for (size_t i = 0; i < w->n; i++) {
+  wref *order = NULL;
+  size_t n = 0, cap = 0, placed = 0;
+  if (fc_window_refs(w, covered_cells, 0, &order, &n, &cap) != FC_OK) return 0;
+  for (size_t i = 0; i < n; i++) {
     const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
     bool blocked = false;
     for (int r = 0; r < w->n_rows && row_score && !blocked; r++)
@@ -319,7 +347,8 @@ void fc_cover_free(fc_cover *c) {
 }
 
 fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
-                           const int *covered_cells, size_t n_patterns, fc_cover *out) {
+                           const int *covered_cells, size_t n_patterns,
+                           const fc_window_ref *order, fc_cover *out) {
   fc_status st = FC_OK;
   memset(out, 0, sizeof *out);
   wref *refs = NULL;
@@ -331,14 +360,15 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
   FC_CALL_GOTO(st, fci_calloc(m->n ? m->n : 1, 1, &out->covered), fail);
   FC_CALL_GOTO(st, fci_malloc((m->n ? m->n : 1) * sizeof *out->row_score, &out->row_score), fail);
   for (size_t i = 0; i < m->n; i++) out->row_score[i] = INT64_MIN;
-  FC_CALL_GOTO(st, fci_malloc((total ? total : 1) * sizeof *refs, &refs), fail);
   FC_CALL_GOTO(st, fci_calloc(total ? total : 1, 1, &picked), fail);
-  size_t o = 0;
-  for (size_t k = 0; k < n_patterns; k++)
-    for (size_t i = 0; i < windows[k]->n; i++)
-      refs[o++] = (wref){fc_window_score100(windows[k], i, covered_cells[k]), (uint32_t)k,
-                         (uint32_t)i};
-  qsort(refs, total, sizeof *refs, wref_cmp);
+  if (!order) {
+    size_t o = 0, cap = 0;
+    for (size_t k = 0; k < n_patterns; k++)
+      FC_CALL_GOTO(st, fc_window_refs(windows[k], covered_cells[k], (uint32_t)k, &refs, &o, &cap),
+                   fail);
+    qsort(refs, total, sizeof *refs, wref_cmp);
+    order = refs;
+  }
   size_t *used_n;
   FC_CALL_GOTO(st, fci_calloc(n_patterns ? n_patterns : 1, sizeof *used_n, &used_n), fail);
   size_t *base;
@@ -349,12 +379,12 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
   }
   for (size_t k = 0; k < n_patterns; k++) base[k + 1] = base[k] + windows[k]->n;
   for (size_t i = 0; i < total; i++) {
-    const fc_windows *w = windows[refs[i].pattern];
-    const uint32_t *ids = w->ids + (size_t)refs[i].win * (size_t)w->n_rows;
+    const fc_windows *w = windows[order[i].pattern];
+    const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
     if (try_place(out->covered, ids, w->n_rows)) {
-      for (int r = 0; r < w->n_rows; r++) out->row_score[ids[r]] = refs[i].score;
-      picked[base[refs[i].pattern] + refs[i].win] = 1;
-      used_n[refs[i].pattern]++;
+      for (int r = 0; r < w->n_rows; r++) out->row_score[ids[r]] = order[i].score;
+      picked[base[order[i].pattern] + order[i].win] = 1;
+      used_n[order[i].pattern]++;
     }
   }
   /* Accepted windows per pattern, in start order. */

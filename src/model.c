@@ -40,6 +40,8 @@ struct fc_model {
   size_t n, cap;
   fci_pat **pats;
   fc_cover cover;
+  fc_window_ref *order; /* every window of the patterns in cover priority order */
+  size_t n_order;
   fc_bn_family base_fams[FC_NCOLS];
   uint32_t base_card[FC_NCOLS];
   fc_bn *base_bn; /* counted on the uncovered rows */
@@ -60,6 +62,8 @@ struct fc_trial {
   fci_eval *evs;  /* new evaluations where reuse[i] is false */
   bool *reuse;
   fc_cover cover;
+  fc_window_ref *order;
+  size_t n_order;
   fc_bn *base_bn;
   double base_data_bits;
   double model_bits, data_bits, total;
@@ -307,6 +311,7 @@ void fc_model_destroy(fc_model **pm) {
   fc_model *m = *pm;
   for (size_t k = 0; k < m->n; k++) pat_destroy(&m->pats[k]);
   free(m->pats);
+  free(m->order);
   fc_cover_free(&m->cover);
   fc_bn_destroy(&m->base_bn);
   free(m);
@@ -362,6 +367,7 @@ void fc_trial_destroy(fc_trial **pt) {
   free(t->reuse);
   free(t->pats);
   pat_destroy(&t->added);
+  free(t->order);
   fc_cover_free(&t->cover);
   fc_bn_destroy(&t->base_bn);
   free(t);
@@ -374,6 +380,40 @@ const fc_pattern *fc_trial_pattern(const fc_trial *t) { return t->added ? &t->ad
 static bool windows_same(const fc_windows *a, const fc_windows *b) {
   return a->n == b->n && a->n_rows == b->n_rows &&
          (a->n == 0 || !memcmp(a->ids, b->ids, a->n * (size_t)a->n_rows * sizeof *a->ids));
+}
+
+/* The trial's window order from the model's, without sorting everything again: an added
+ * pattern's windows are merged in (it comes last, so it loses ties); a removed pattern's are
+ * dropped and the later pattern indices shift down. */
+static fc_status trial_order(fc_trial *t) {
+  fc_model *m = t->m;
+  if (t->kind == TRIAL_REMOVE) {
+    FC_CALL(fci_malloc((m->n_order ? m->n_order : 1) * sizeof *t->order, &t->order));
+    uint32_t k = (uint32_t)t->removed;
+    for (size_t i = 0; i < m->n_order; i++) {
+      fc_window_ref r = m->order[i];
+      if (r.pattern == k) continue;
+      if (r.pattern > k) r.pattern--;
+      t->order[t->n_order++] = r;
+    }
+    return FC_OK;
+  }
+  fc_window_ref *add = NULL;
+  size_t na = 0, cap = 0;
+  FC_CALL(fc_window_refs(&t->added->wins, t->added->covered, (uint32_t)(t->n - 1), &add, &na,
+                         &cap));
+  fc_status st = fci_malloc((m->n_order + na + 1) * sizeof *t->order, &t->order);
+  if (st == FC_OK) {
+    size_t i = 0, j = 0;
+    while (i < m->n_order || j < na) {
+      if (j == na || (i < m->n_order && fc_window_ref_cmp(&m->order[i], &add[j]) < 0))
+        t->order[t->n_order++] = m->order[i++];
+      else
+        t->order[t->n_order++] = add[j++];
+    }
+  }
+  free(add);
+  return st;
 }
 
 /* Covers with the trial's pattern list and scores it. learn_last: learn the BN of the last
@@ -392,7 +432,8 @@ static fc_status trial_score(fc_trial *t, bool learn_last) {
     wins[i] = &t->pats[i]->wins;
     cells[i] = t->pats[i]->covered;
   }
-  st = fc_cover_compute(m->md, wins, cells, t->n, &t->cover);
+  st = trial_order(t);
+  if (st == FC_OK) st = fc_cover_compute(m->md, wins, cells, t->n, t->order, &t->cover);
   free(wins);
   free(cells);
   FC_CALL(st);
@@ -564,6 +605,10 @@ void fc_model_commit(fc_model *m, fc_trial **pt) {
   fc_cover_free(&m->cover);
   m->cover = t->cover;
   memset(&t->cover, 0, sizeof t->cover);
+  free(m->order);
+  m->order = t->order;
+  m->n_order = t->n_order;
+  t->order = NULL;
   fc_bn_destroy(&m->base_bn);
   m->base_bn = t->base_bn;
   t->base_bn = NULL;

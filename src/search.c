@@ -7,6 +7,10 @@
 
 #include "flowchronicle/log.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 static volatile sig_atomic_t stop_flag = 0;
 void fc_search_request_stop(void) { stop_flag = 1; }
 bool fc_search_stop_requested(void) { return stop_flag != 0; }
@@ -17,6 +21,7 @@ void fc_search_options_default(fc_search_options *o) {
   o->progress_interval_s = 5;
   o->max_rows = FC_MAX_PROWS;
   o->single_cell_top = 16;
+  o->checkpoint_interval_s = 10;
   o->min_support = 2;
 }
 
@@ -449,7 +454,14 @@ typedef struct cand_iter {
 static fc_status iter_init(cand_iter *it, cand_list *l) {
   memset(it, 0, sizeof *it);
   it->l = l;
-  it->batch = 64;
+  /* Small batches: an iteration often ends after a few tests, and each exact score costs a
+   * window search. Enough candidates per batch to keep every thread busy. */
+#ifdef _OPENMP
+  it->batch = 4 * (size_t)omp_get_max_threads();
+#else
+  it->batch = 4;
+#endif
+  if (it->batch < 8) it->batch = 8;
   qsort(l->v, l->n, sizeof *l->v, cand_cmp_ub);
   return fci_malloc((l->n ? l->n : 1) * sizeof *it->pending, &it->pending);
 }
@@ -672,16 +684,15 @@ fc_status fc_search_run(fc_model *m, const fc_mdata *md, const fc_search_options
     if (st != FC_OK) break;
     if (accepted) {
       if (fc_progress_due(&r.prog)) progress_line(&r, "search");
-      st = checkpoint(&r);
+      /* After an accept, once the interval since the last checkpoint has passed: a killed run
+       * then loses at most that much work, without an fsync'ed file per pattern. */
+      if (fc_now() - r.last_checkpoint >= o->checkpoint_interval_s) st = checkpoint(&r);
     } else if (!r.stop) {
       if (s->phase == 1)
         s->phase = 2;
       else
         s->converged = true;
     }
-    if (st == FC_OK && o->checkpoint_interval_s > 0 &&
-        fc_now() - r.last_checkpoint >= o->checkpoint_interval_s)
-      st = checkpoint(&r);
   }
   cands_free(&f1);
   FC_CALL(st);

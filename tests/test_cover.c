@@ -124,7 +124,7 @@ static void cover_prefers_higher_scores_and_never_overlaps(void **state) {
   const fc_windows *all[2] = {&wb, &wa}; /* order of patterns must not matter for scores */
   int cells[2] = {2, 6};
   fc_cover c;
-  assert_int_equal(fc_cover_compute(&m, all, cells, 2, &c), FC_OK);
+  assert_int_equal(fc_cover_compute(&m, all, cells, 2, NULL, &c), FC_OK);
   assert_int_equal(c.used[1].n, 4); /* every DNS->HTTPS window is taken first */
   /* 443 rows 1, 4, 6, 9 are in those windows; only row 7 is left for pattern b. */
   assert_int_equal(c.used[0].n, 1);
@@ -148,7 +148,7 @@ static void cover_prefers_higher_scores_and_never_overlaps(void **state) {
   /* Against the cover of a and b: rows 1, 4, 6, 7, 9 are taken by windows of score >= 200
    * (d's windows score 200 - gaps), so only windows on free rows remain: none here (every d
    * window touches a covered row: (1,3) (3,4) (4,6) (6,7) (7,9)). */
-  assert_int_equal(fc_cover_compute(&m, all, cells, 2, &c), FC_OK);
+  assert_int_equal(fc_cover_compute(&m, all, cells, 2, NULL, &c), FC_OK);
   assert_int_equal(c.row_score[3], INT64_MIN);
   assert_int_equal(c.row_score[0], 600);
   assert_int_equal(fc_windows_placeable(&wd, 2, c.row_score, marks), 0);

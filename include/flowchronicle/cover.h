@@ -68,10 +68,25 @@ typedef struct fc_cover {
   size_t n_uncovered;
 } fc_cover;
 
+/* A window in the cover's priority order: score100 descending, then pattern, then window index
+ * (the windows of a pattern are in start order). */
+typedef struct fc_window_ref {
+  int64_t score;
+  uint32_t pattern;
+  uint32_t win;
+} fc_window_ref;
+
+int fc_window_ref_cmp(const fc_window_ref *a, const fc_window_ref *b);
+/* The windows of pattern `pattern` in priority order (appended to *refs, which grows). */
+fc_status fc_window_refs(const fc_windows *w, int covered_cells, uint32_t pattern,
+                         fc_window_ref **refs, size_t *n, size_t *cap);
+
 /* Greedy cover of the rows of m by the windows of n patterns (covered[k] = covered cells of
- * pattern k). */
+ * pattern k). When order is not NULL it must list every window of the patterns in priority
+ * order (callers that keep it between covers avoid sorting); otherwise it is computed. */
 fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
-                           const int *covered_cells, size_t n_patterns, fc_cover *out);
+                           const int *covered_cells, size_t n_patterns,
+                           const fc_window_ref *order, fc_cover *out);
 void fc_cover_free(fc_cover *c);
 
 #endif

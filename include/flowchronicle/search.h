@@ -45,7 +45,9 @@ typedef struct fc_search_options {
   long max_iterations;          /* 0: no limit */
   double time_limit_s;          /* 0: no limit */
   double progress_interval_s;   /* default 5 */
-  double checkpoint_interval_s; /* also checkpoint at least this often; 0: only on accepts */
+  double checkpoint_interval_s; /* checkpoint after an accept once this long has passed since
+                                   the last one (default 10 s; 0: after every accept), and at
+                                   the end */
   int max_rows;                 /* rows per pattern, at most FC_MAX_PROWS */
   int single_cell_top;          /* values per column used as single-cell patterns, default 16 */
   uint64_t min_support;         /* default 2 */

@@ -42,9 +42,10 @@ static void help(void) {
          "      --max-rejections N    rejected candidates that end an iteration, default 20\n"
          "      --time-limit TIME     stop the search after this long and write the model\n"
          "      --max-iterations N    stop after N iterations and write the model\n"
-         "      --checkpoint FILE     search state, saved after every accepted pattern,\n"
-         "                            default OUTPUT.ckpt\n"
-         "      --checkpoint-interval TIME  also save at least this often\n"
+         "      --checkpoint FILE     search state, saved after accepted patterns and at the\n"
+         "                            end, default OUTPUT.ckpt\n"
+         "      --checkpoint-interval TIME  least time between two saves, default 10s\n"
+         "                            (0: after every accepted pattern)\n"
          "      --resume              continue from the checkpoint when it exists\n"
          "      --progress TIME       interval of progress lines, default 5s\n"
          "      --artifact-bits       BN structure cost log2(max_indegree), as the authors'\n"
@@ -268,7 +269,7 @@ int fc_cmd_mine(int argc, char **argv) {
       break;
     case 'C': a.checkpoint = optarg; break;
     case 'I':
-      if (fc_cli_parse_duration_us(optarg, &v) || v <= 0)
+      if (fc_cli_parse_duration_us(optarg, &v))
         return fc_cli_usage_error("mine", "--checkpoint-interval: '%s' is not a duration", optarg);
       a.so.checkpoint_interval_s = (double)v / 1e6;
       break;

@@ -258,6 +258,32 @@ fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_sp
   return st;
 }
 
+bool fc_pattern_fold(const fc_mdata *m, const fc_windows *w, fc_pattern *p) {
+  if (w->n == 0) return false;
+  bool changed = false;
+  for (int r = 0; r < p->n_rows; r++)
+    for (int c = 0; c < m->n_cols; c++) {
+      fc_cell *x = &p->cell[r][c];
+      if (x->kind != FC_CELL_FREE && x->kind != FC_CELL_SET) continue;
+      uint32_t v = m->codes[c][w->ids[(size_t)r]];
+      bool constant = true;
+      for (size_t i = 1; i < w->n && constant; i++)
+        constant = m->codes[c][w->ids[i * (size_t)w->n_rows + (size_t)r]] == v;
+      if (!constant) continue;
+      if (x->kind == FC_CELL_SET) {
+        uint32_t var = x->arg;
+        for (int r2 = 0; r2 < p->n_rows; r2++)
+          for (int c2 = 0; c2 < FC_NCOLS; c2++)
+            if (p->cell[r2][c2].kind == FC_CELL_USE && p->cell[r2][c2].arg == var)
+              p->cell[r2][c2] = (fc_cell){FC_CELL_FIX, v};
+      }
+      *x = (fc_cell){FC_CELL_FIX, v};
+      changed = true;
+    }
+  if (changed) fc_pattern_canonical(p);
+  return changed;
+}
+
 int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells) {
   const uint32_t *ids = w->ids + i * (size_t)w->n_rows;
   int64_t gaps = (int64_t)ids[w->n_rows - 1] - (int64_t)ids[0] - (w->n_rows - 1);

@@ -484,29 +484,6 @@ static fc_status trial_new(fc_model *m, int kind, fc_trial **out) {
   return FC_OK;
 }
 
-/* Folds the candidate's constant BN variables into FIX cells. Returns true when it changed. */
-static bool fold_constants(fci_pat *P, const fci_eval *ev, fc_pattern *out) {
-  *out = P->p;
-  if (!ev->card || ev->used.n == 0) return false;
-  bool changed = false;
-  for (int v = 0; v < P->n_vars; v++) {
-    if (ev->card[v] != 1) continue;
-    uint32_t code = ev->alpha[v][0];
-    fc_cell *x = &out->cell[P->vrow[v]][P->vcol[v]];
-    if (x->kind == FC_CELL_SET) {
-      uint32_t var = x->arg;
-      for (int r = 0; r < out->n_rows; r++)
-        for (int c = 0; c < FC_NCOLS; c++)
-          if (out->cell[r][c].kind == FC_CELL_USE && out->cell[r][c].arg == var)
-            out->cell[r][c] = (fc_cell){FC_CELL_FIX, code};
-    }
-    *x = (fc_cell){FC_CELL_FIX, code};
-    changed = true;
-  }
-  if (changed) fc_pattern_canonical(out);
-  return changed;
-}
-
 fc_status fc_model_trial_add(fc_model *m, const fc_pattern *c, const fc_bn_family *structure,
                              fc_trial **out) {
   *out = NULL;
@@ -533,6 +510,14 @@ fc_status fc_model_trial_add(fc_model *m, const fc_pattern *c, const fc_bn_famil
       FC_CALL(st);
       return FC_OK; /* no window: nothing to add */
     }
+    /* Constants over all its windows first: a candidate competes in the cover with the cells
+     * it will have, not with fewer (it would lose windows it deserves to better-scored ones). */
+    fc_pattern folded = cur;
+    if (!structure && fc_pattern_fold(m->md, &P->wins, &folded)) {
+      fc_trial_destroy(&t);
+      cur = folded;
+      continue;
+    }
     for (size_t i = 0; i < m->n; i++) t->pats[i] = m->pats[i];
     t->pats[m->n] = P;
     t->n = m->n + 1;
@@ -541,12 +526,13 @@ fc_status fc_model_trial_add(fc_model *m, const fc_pattern *c, const fc_bn_famil
       fc_trial_destroy(&t);
       FC_CALL(st);
     }
-    fc_pattern folded;
     if (t->evs[t->n - 1].used.n == 0) { /* every window lost to better ones */
       fc_trial_destroy(&t);
       return FC_OK;
     }
-    if (structure || !fold_constants(P, &t->evs[t->n - 1], &folded)) {
+    /* Then constants over the windows it uses (fewer than it has when others win some). */
+    folded = cur;
+    if (structure || !fc_pattern_fold(m->md, &t->evs[t->n - 1].used, &folded)) {
       *out = t;
       return FC_OK;
     }

@@ -425,7 +425,10 @@ static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, const int6
         mine = s2;
         continue;
       }
-      int cells = fc_pattern_covered_cells(&v[i].p, md->n_cols);
+      /* Scored with the cells it will have once its constants are folded. */
+      fc_pattern folded = v[i].p;
+      fc_pattern_fold(md, &w, &folded);
+      int cells = fc_pattern_covered_cells(&folded, md->n_cols);
       v[i].quick = (uint64_t)fc_windows_placeable(&w, cells, row_score, marks) * (uint64_t)cells;
       v[i].exact = true;
       fc_windows_free(&w);

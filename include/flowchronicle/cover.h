@@ -57,6 +57,12 @@ fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_sp
  * of the search's quick score. */
 size_t fc_windows_placeable(const fc_windows *w, int covered_cells, const int64_t *row_score,
                             uint8_t *scratch_marks);
+/* Constant folding over windows: every free or SET cell of p whose value is the same in all of
+ * w's windows becomes FIX (a SET together with its USEs). Returns true when p changed (then
+ * canonical). The windows stay valid for the folded pattern: each window's rows already hold
+ * the folded values, and a first match under looser constraints is a first match under these. */
+bool fc_pattern_fold(const fc_mdata *m, const fc_windows *w, fc_pattern *p);
+
 /* 100 x covered - gaps. */
 int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells);
 

@@ -15,6 +15,7 @@ if [ "${FC_TEST_SANITIZE:-1}" = 1 ]; then
   "$here/scripts/setup.sh" "$here/build-sanitize" -DFC_SANITIZE=ON -DFC_WERROR=ON \
     -DCMAKE_BUILD_TYPE=Debug
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
-  # The sanitizer options (and the Open MPI leak suppressions) are set per test by CMake.
-  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" ${FC_SANITIZE_CTEST_ARGS:-}
+  # The sanitizer options (and the Open MPI leak suppressions) are set per test by CMake. Tests
+  # labelled slow (long mining runs) ran above and are left out here.
+  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" -LE slow ${FC_SANITIZE_CTEST_ARGS:-}
 fi

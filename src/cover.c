@@ -17,6 +17,12 @@ fc_status fc_mdata_build_raw(fc_mdata *m, size_t n, int n_cols, const uint32_t *
   m->n = n;
   m->n_cols = n_cols;
   m->ticks = ticks;
+  m->comm = MPI_COMM_SELF;
+  m->rank = 0;
+  m->size = 1;
+  m->n_own = n;
+  m->global_begin = 0;
+  m->global_n = n;
   fc_status st = FC_OK;
   for (int c = 0; c < n_cols; c++) {
     m->codes[c] = codes[c];
@@ -40,6 +46,10 @@ fc_status fc_mdata_build_raw(fc_mdata *m, size_t n, int n_cols, const uint32_t *
     memcpy(cur, off, ((size_t)domain[c] + 1) * sizeof *cur);
     for (size_t i = 0; i < n; i++) m->post_rows[c][cur[codes[c][i]]++] = (uint32_t)i;
     free(cur);
+    FC_CALL_GOTO(st, fci_malloc(((size_t)domain[c] + 1) * sizeof *m->global_count[c],
+                                &m->global_count[c]),
+                 fail);
+    for (uint32_t v = 0; v < domain[c]; v++) m->global_count[c][v] = off[v + 1] - off[v];
   }
   return FC_OK;
 fail:
@@ -61,8 +71,29 @@ void fc_mdata_free(fc_mdata *m) {
   for (int c = 0; c < FC_NCOLS; c++) {
     free(m->post_off[c]);
     free(m->post_rows[c]);
+    free(m->global_count[c]);
   }
   memset(m, 0, sizeof *m);
+}
+
+fc_status fc_mdata_distribute(fc_mdata *m, MPI_Comm comm, size_t n_own, uint64_t global_begin) {
+  if (n_own > m->n) return FC_ERROR(FC_ERR_ARG, "block of %zu rows in a view of %zu", n_own, m->n);
+  m->comm = comm;
+  MPI_Comm_rank(comm, &m->rank);
+  MPI_Comm_size(comm, &m->size);
+  m->n_own = n_own;
+  m->global_begin = global_begin;
+  uint64_t own = n_own;
+  MPI_Allreduce(&own, &m->global_n, 1, MPI_UINT64_T, MPI_SUM, comm);
+  /* Counts over own rows only (the halo belongs to the next ranks), summed over ranks. */
+  for (int c = 0; c < m->n_cols; c++) {
+    memset(m->global_count[c], 0, m->domain[c] * sizeof *m->global_count[c]);
+    for (size_t i = 0; i < n_own; i++) m->global_count[c][m->codes[c][i]]++;
+    if (MPI_Allreduce(MPI_IN_PLACE, m->global_count[c], (int)m->domain[c], MPI_UINT64_T, MPI_SUM,
+                      comm) != MPI_SUCCESS)
+      return FC_ERROR(FC_ERR_MPI, "reducing the code counts of column %d failed", c);
+  }
+  return FC_OK;
 }
 
 size_t fc_mdata_rows(const fc_mdata *m, int c, uint32_t v, const uint32_t **rows) {
@@ -258,30 +289,61 @@ fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_sp
   return st;
 }
 
-bool fc_pattern_fold(const fc_mdata *m, const fc_windows *w, fc_pattern *p) {
-  if (w->n == 0) return false;
-  bool changed = false;
-  for (int r = 0; r < p->n_rows; r++)
-    for (int c = 0; c < m->n_cols; c++) {
+/* A cell's values over the local windows: 0 none, 1 several, 2 + v the single value v. */
+static uint64_t cell_summary(const fc_mdata *m, const fc_windows *w, int r, int c) {
+  if (w->n == 0) return 0;
+  uint32_t v = m->codes[c][w->ids[(size_t)r]];
+  for (size_t i = 1; i < w->n; i++)
+    if (m->codes[c][w->ids[i * (size_t)w->n_rows + (size_t)r]] != v) return 1;
+  return 2 + (uint64_t)v;
+}
+
+fc_status fc_pattern_fold(const fc_mdata *m, const fc_windows *w, fc_pattern *p, bool *changed) {
+  *changed = false;
+  int R = p->n_rows, C = m->n_cols;
+  uint64_t sum[FC_MAX_PROWS * FC_NCOLS];
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) {
+      uint8_t k = p->cell[r][c].kind;
+      sum[r * C + c] = (k == FC_CELL_FREE || k == FC_CELL_SET) ? cell_summary(m, w, r, c) : 1;
+    }
+  if (m->size > 1) { /* combine the ranks' summaries: constant only if constant everywhere */
+    uint64_t *all;
+    FC_CALL(fci_malloc((size_t)m->size * (size_t)(R * C) * sizeof *all, &all));
+    if (MPI_Allgather(sum, R * C, MPI_UINT64_T, all, R * C, MPI_UINT64_T, m->comm) !=
+        MPI_SUCCESS) {
+      free(all);
+      return FC_ERROR(FC_ERR_MPI, "exchanging constant cells failed");
+    }
+    for (int i = 0; i < R * C; i++) {
+      uint64_t acc = 0;
+      for (int q = 0; q < m->size; q++) {
+        uint64_t x = all[(size_t)q * (size_t)(R * C) + (size_t)i];
+        if (x == 0) continue;
+        acc = (acc == 0 || acc == x) ? x : 1;
+        if (x == 1) acc = 1;
+      }
+      sum[i] = acc;
+    }
+    free(all);
+  }
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) {
+      if (sum[r * C + c] < 2) continue;
       fc_cell *x = &p->cell[r][c];
-      if (x->kind != FC_CELL_FREE && x->kind != FC_CELL_SET) continue;
-      uint32_t v = m->codes[c][w->ids[(size_t)r]];
-      bool constant = true;
-      for (size_t i = 1; i < w->n && constant; i++)
-        constant = m->codes[c][w->ids[i * (size_t)w->n_rows + (size_t)r]] == v;
-      if (!constant) continue;
+      uint32_t v = (uint32_t)(sum[r * C + c] - 2);
       if (x->kind == FC_CELL_SET) {
         uint32_t var = x->arg;
-        for (int r2 = 0; r2 < p->n_rows; r2++)
+        for (int r2 = 0; r2 < R; r2++)
           for (int c2 = 0; c2 < FC_NCOLS; c2++)
             if (p->cell[r2][c2].kind == FC_CELL_USE && p->cell[r2][c2].arg == var)
               p->cell[r2][c2] = (fc_cell){FC_CELL_FIX, v};
       }
       *x = (fc_cell){FC_CELL_FIX, v};
-      changed = true;
+      *changed = true;
     }
-  if (changed) fc_pattern_canonical(p);
-  return changed;
+  if (*changed) fc_pattern_canonical(p);
+  return FC_OK;
 }
 
 int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells) {
@@ -337,30 +399,233 @@ fc_status fc_window_refs(const fc_windows *w, int covered_cells, uint32_t patter
   return FC_OK;
 }
 
-static bool try_place(uint8_t *marks, const uint32_t *ids, int n_rows) {
-  for (int r = 0; r < n_rows; r++)
-    if (marks[ids[r]]) return false;
-  for (int r = 0; r < n_rows; r++) marks[ids[r]] = 1;
-  return true;
+
+/* ---------------------------------------------------------------- distributed greedy
+ *
+ * The greedy cover takes windows in priority order and accepts one when none of its rows is
+ * taken. On one rank that is a single pass. With blocks, a window starting near the end of a
+ * block may reach rows of the next ranks ("crossing" window); every rank must know those that
+ * touch its rows. The crossing windows of all ranks are exchanged once, then each rank makes a
+ * pass over its windows and the crossing windows touching its rows, given a decision for each
+ * crossing window (initially: accepted); it reports which crossing windows found a row already
+ * taken at a higher priority on its side; a crossing window is accepted iff no rank found that.
+ * Passes repeat until the decisions no longer change. The fixed point is the single-process
+ * greedy (by induction over the priority order), and it is reached in as many rounds as the
+ * longest chain of crossing windows deciding one another: two in practice. */
+
+typedef struct xwin {
+  int64_t score;
+  uint64_t pattern, gstart;
+  int n_rows;
+  const uint64_t *gids;
+} xwin;
+
+static int xwin_cmp(const xwin *a, const xwin *b) {
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  if (a->pattern != b->pattern) return a->pattern < b->pattern ? -1 : 1;
+  return (a->gstart > b->gstart) - (a->gstart < b->gstart);
 }
 
-size_t fc_windows_placeable(const fc_windows *w, int covered_cells, const int64_t *row_score,
-                            uint8_t *marks) {
-  if (w->n == 0) return 0;
-  wref *order = NULL;
-  size_t n = 0, cap = 0, placed = 0;
-  if (fc_window_refs(w, covered_cells, 0, &order, &n, &cap) != FC_OK) return 0;
-  for (size_t i = 0; i < n; i++) {
-    const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
-    bool blocked = false;
-    for (int r = 0; r < w->n_rows && row_score && !blocked; r++)
-      blocked = row_score[ids[r]] >= order[i].score;
-    if (!blocked) placed += try_place(marks, ids, w->n_rows);
+static int xwin_qcmp(const void *a, const void *b) {
+  return xwin_cmp(*(const xwin *const *)a, *(const xwin *const *)b);
+}
+
+/* Result of the greedy: picked[base[k] + i] for local window i of pattern k; own-row claims. */
+static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, const size_t *base, const fc_window_ref *order, size_t total,
+                        const int64_t *ext_row_score, uint8_t *picked, uint8_t *covered,
+                        int64_t *row_score, int *rounds_out) {
+  fc_status st = FC_OK;
+  const size_t own = m->n_own;
+  /* Local crossing windows, in priority order, and their global form. */
+  size_t n_lx = 0;
+  size_t *lx_of = NULL; /* order index -> local crossing index + 1 (0: not crossing) */
+  uint64_t *words = NULL, *all = NULL;
+  int *counts = NULL, *displs = NULL;
+  xwin *gx = NULL, **fx = NULL;
+  uint8_t *decide = NULL, *blocked = NULL;
+  size_t n_gx = 0, n_fx = 0, my_first = 0;
+  FC_CALL_GOTO(st, fci_calloc(total ? total : 1, sizeof *lx_of, &lx_of), out);
+  size_t n_words = 0;
+  if (m->size > 1) {
+    for (size_t i = 0; i < total; i++) {
+      const fc_windows *w = windows[order[i].pattern];
+      const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
+      if (ids[w->n_rows - 1] >= own) { /* ids increase: the last row decides */
+        lx_of[i] = ++n_lx;
+        n_words += 4 + (size_t)w->n_rows;
+      }
+    }
   }
-  for (size_t i = 0; i < w->n; i++) /* leave the scratch clean */
-    for (int r = 0; r < w->n_rows; r++) marks[w->ids[i * (size_t)w->n_rows + (size_t)r]] = 0;
+  if (m->size > 1) {
+    FC_CALL_GOTO(st, fci_malloc((n_words ? n_words : 1) * sizeof *words, &words), out);
+    size_t o = 0;
+    for (size_t i = 0; i < total; i++) {
+      if (!lx_of[i]) continue;
+      const fc_windows *w = windows[order[i].pattern];
+      const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
+      words[o++] = (uint64_t)order[i].score;
+      words[o++] = order[i].pattern;
+      words[o++] = m->global_begin + ids[0];
+      words[o++] = (uint64_t)w->n_rows;
+      for (int r = 0; r < w->n_rows; r++) words[o++] = m->global_begin + ids[r];
+    }
+    FC_CALL_GOTO(st, fci_malloc((size_t)m->size * sizeof *counts, &counts), out);
+    FC_CALL_GOTO(st, fci_malloc((size_t)m->size * sizeof *displs, &displs), out);
+    int mine = (int)n_words;
+    if (n_words > INT32_MAX) {
+      st = FC_ERROR(FC_ERR_LIMIT, "too many crossing windows on rank %d", m->rank);
+      goto out;
+    }
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, m->comm);
+    size_t tot = 0;
+    for (int r = 0; r < m->size; r++) {
+      displs[r] = (int)tot;
+      tot += (size_t)counts[r];
+    }
+    if (tot > INT32_MAX) {
+      st = FC_ERROR(FC_ERR_LIMIT, "too many crossing windows (%zu words)", tot);
+      goto out;
+    }
+    FC_CALL_GOTO(st, fci_malloc((tot ? tot : 1) * sizeof *all, &all), out);
+    MPI_Allgatherv(words, mine, MPI_UINT64_T, all, counts, displs, MPI_UINT64_T, m->comm);
+    /* Parse every rank's crossing windows; note where this rank's start. */
+    size_t cap = 0;
+    for (size_t p = 0; p < tot;) {
+      cap++;
+      p += 4 + (size_t)all[p + 3];
+    }
+    FC_CALL_GOTO(st, fci_malloc((cap ? cap : 1) * sizeof *gx, &gx), out);
+    FC_CALL_GOTO(st, fci_malloc((cap ? cap : 1) * sizeof *fx, &fx), out);
+    for (int r = 0; r < m->size; r++) {
+      if (r == m->rank) my_first = n_gx;
+      for (size_t p = (size_t)displs[r]; p < (size_t)displs[r] + (size_t)counts[r];) {
+        xwin *x = &gx[n_gx++];
+        x->score = (int64_t)all[p];
+        x->pattern = all[p + 1];
+        x->gstart = all[p + 2];
+        x->n_rows = (int)all[p + 3];
+        x->gids = all + p + 4;
+        p += 4 + (size_t)x->n_rows;
+        if (r == m->rank) continue;
+        bool touches = false;
+        for (int k = 0; k < x->n_rows && !touches; k++)
+          touches = x->gids[k] >= m->global_begin && x->gids[k] < m->global_begin + own;
+        if (touches) fx[n_fx++] = x;
+      }
+    }
+    qsort(fx, n_fx, sizeof *fx, xwin_qcmp);
+  }
+  FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1), &decide), out);
+  FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1), &blocked), out);
+  memset(decide, 1, n_gx ? n_gx : 1);
+  int rounds = 0;
+  for (;;) {
+    rounds++;
+    memset(covered, 0, own ? own : 1);
+    for (size_t i = 0; i < own; i++) row_score[i] = INT64_MIN;
+    memset(blocked, 0, n_gx ? n_gx : 1);
+    size_t a = 0, b = 0;
+    while (a < total || b < n_fx) {
+      bool take_local = b == n_fx;
+      if (!take_local && a < total) {
+        const fc_windows *w = windows[order[a].pattern];
+        xwin lw = {order[a].score, order[a].pattern,
+                   m->global_begin + w->ids[(size_t)order[a].win * (size_t)w->n_rows], 0, NULL};
+        take_local = xwin_cmp(&lw, fx[b]) < 0;
+      }
+      const int64_t score = take_local ? order[a].score : fx[b]->score;
+      uint32_t lids[FC_MAX_PROWS];
+      int nl = 0;
+      size_t gidx = SIZE_MAX; /* index in gx when crossing */
+      if (take_local) {
+        const fc_windows *w = windows[order[a].pattern];
+        const uint32_t *ids = w->ids + (size_t)order[a].win * (size_t)w->n_rows;
+        for (int r = 0; r < w->n_rows; r++)
+          if (ids[r] < own) lids[nl++] = ids[r];
+        if (lx_of[a]) gidx = my_first + lx_of[a] - 1;
+      } else {
+        for (int r = 0; r < fx[b]->n_rows; r++) {
+          uint64_t g = fx[b]->gids[r];
+          if (g >= m->global_begin && g < m->global_begin + own)
+            lids[nl++] = (uint32_t)(g - m->global_begin);
+        }
+        gidx = (size_t)(fx[b] - gx);
+      }
+      bool blk = false;
+      for (int r = 0; r < nl && !blk; r++)
+        blk = covered[lids[r]] || (ext_row_score && ext_row_score[lids[r]] >= score);
+      bool accept = gidx == SIZE_MAX ? !blk : (decide[gidx] && !blk);
+      if (gidx != SIZE_MAX) blocked[gidx] = blk;
+      if (accept)
+        for (int r = 0; r < nl; r++) {
+          covered[lids[r]] = 1;
+          row_score[lids[r]] = score;
+        }
+      if (take_local) {
+        picked[base[order[a].pattern] + order[a].win] = accept;
+        a++;
+      } else {
+        b++;
+      }
+    }
+    if (m->size == 1) break;
+    if (MPI_Allreduce(MPI_IN_PLACE, blocked, (int)n_gx, MPI_UINT8_T, MPI_MAX, m->comm) !=
+        MPI_SUCCESS) {
+      st = FC_ERROR(FC_ERR_MPI, "exchanging cover decisions failed");
+      goto out;
+    }
+    bool changed = false;
+    for (size_t i = 0; i < n_gx; i++) {
+      uint8_t d = !blocked[i];
+      changed |= d != decide[i];
+      decide[i] = d;
+    }
+    if (!changed) break;
+    if (rounds > 100000) {
+      st = FC_ERROR(FC_ERR_STATE, "the distributed cover did not settle");
+      goto out;
+    }
+  }
+  /* Local crossing windows take the agreed decision. */
+  for (size_t i = 0; i < total; i++)
+    if (lx_of[i]) picked[base[order[i].pattern] + order[i].win] = decide[my_first + lx_of[i] - 1];
+  if (rounds_out) *rounds_out = rounds;
+out:
+  free(lx_of);
+  free(words);
+  free(all);
+  free(counts);
+  free(displs);
+  free(gx);
+  free(fx);
+  free(decide);
+  free(blocked);
+  return st;
+}
+
+fc_status fc_windows_placeable(const fc_mdata *m, const fc_windows *w, int covered_cells,
+                               const int64_t *row_score, uint64_t *placed) {
+  fc_status st = FC_OK;
+  wref *order = NULL;
+  uint8_t *picked = NULL, *covered = NULL;
+  int64_t *rs = NULL;
+  size_t n = 0, cap = 0, base[2] = {0, w->n};
+  const fc_windows *ws[1] = {w};
+  FC_CALL_GOTO(st, fc_window_refs(w, covered_cells, 0, &order, &n, &cap), out);
+  FC_CALL_GOTO(st, fci_calloc(n ? n : 1, 1, &picked), out);
+  FC_CALL_GOTO(st, fci_calloc(m->n_own ? m->n_own : 1, 1, &covered), out);
+  FC_CALL_GOTO(st, fci_malloc((m->n_own ? m->n_own : 1) * sizeof *rs, &rs), out);
+  FC_CALL_GOTO(st, greedy(m, ws, base, order, n, row_score, picked, covered, rs, NULL), out);
+  uint64_t cnt = 0;
+  for (size_t i = 0; i < n; i++) cnt += picked[i];
+  if (m->size > 1) MPI_Allreduce(MPI_IN_PLACE, &cnt, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+  *placed = cnt;
+out:
   free(order);
-  return placed;
+  free(picked);
+  free(covered);
+  free(rs);
+  return st;
 }
 
 void fc_cover_free(fc_cover *c) {
@@ -404,15 +669,15 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
     goto fail;
   }
   for (size_t k = 0; k < n_patterns; k++) base[k + 1] = base[k] + windows[k]->n;
-  for (size_t i = 0; i < total; i++) {
-    const fc_windows *w = windows[order[i].pattern];
-    const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
-    if (try_place(out->covered, ids, w->n_rows)) {
-      for (int r = 0; r < w->n_rows; r++) out->row_score[ids[r]] = order[i].score;
-      picked[base[order[i].pattern] + order[i].win] = 1;
-      used_n[order[i].pattern]++;
-    }
+  st = greedy(m, windows, base, order, total, NULL, picked, out->covered,
+              out->row_score, &out->rounds);
+  if (st != FC_OK) {
+    free(used_n);
+    free(base);
+    goto fail;
   }
+  for (size_t k = 0; k < n_patterns; k++)
+    for (size_t i = 0; i < windows[k]->n; i++) used_n[k] += picked[base[k] + i];
   /* Accepted windows per pattern, in start order. */
   for (size_t k = 0; k < n_patterns && st == FC_OK; k++) {
     fc_windows *u = &out->used[k];
@@ -432,7 +697,7 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
   free(base);
   if (st != FC_OK) goto fail;
   out->n_uncovered = 0;
-  for (size_t i = 0; i < m->n; i++) out->n_uncovered += !out->covered[i];
+  for (size_t i = 0; i < m->n_own; i++) out->n_uncovered += !out->covered[i];
   free(refs);
   free(picked);
   return FC_OK;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowchronicle/dist.h"
 #include "flowchronicle/mdl.h"
 
 #define MAX_VARS (FC_MAX_PROWS * FC_NCOLS)
@@ -14,7 +15,8 @@
 #define FX_ONE 16777216.0
 
 typedef struct fci_eval {
-  fc_windows used;
+  fc_windows used; /* the used windows starting in this rank's block */
+  uint64_t usage;  /* used windows over all ranks */
   uint32_t *card;
   uint32_t **alpha;
   fc_bn *bn;
@@ -46,6 +48,7 @@ struct fc_model {
   uint32_t base_card[FC_NCOLS];
   fc_bn *base_bn; /* counted on the uncovered rows */
   double base_struct_bits, base_data_bits;
+  uint64_t n_uncovered; /* over all ranks */
   double empty_total;
   double model_bits, data_bits;
 };
@@ -66,6 +69,7 @@ struct fc_trial {
   size_t n_order;
   fc_bn *base_bn;
   double base_data_bits;
+  uint64_t n_uncovered;
   double model_bits, data_bits, total;
 };
 
@@ -171,44 +175,51 @@ static fc_status eval_pattern(const fc_model *m, fci_pat *P, const fc_windows *u
       fx += llround(fc_mdl_universal((uint64_t)d + 1) * FX_ONE);
     }
   }
-  double bits = (double)u * m->log2T + (double)fx / FX_ONE;
-  if (u) bits += fc_mdl_universal(u);
+  int64_t red[2] = {(int64_t)u, fx}; /* usage and delay bits over all ranks */
+  FC_CALL_GOTO(st, fc_dist_sum_i64(md->comm, red, 2), fail);
+  uint64_t ug = (uint64_t)red[0];
+  ev->usage = ug;
+  double bits = (double)ug * m->log2T + (double)red[1] / FX_ONE;
+  if (ug) bits += fc_mdl_universal(ug);
   uint32_t *vals = NULL;
   const uint32_t **cols = NULL;
-  if (P->n_vars > 0 && u > 0) {
+  if (P->n_vars > 0 && ug > 0) {
     int nv = P->n_vars;
     FC_CALL_GOTO(st, fci_calloc((size_t)nv, sizeof *ev->card, &ev->card), fail);
     FC_CALL_GOTO(st, fci_calloc(MAX_VARS, sizeof *ev->alpha, &ev->alpha), fail);
-    FC_CALL_GOTO(st, fci_malloc((size_t)nv * u * sizeof *vals, &vals), fail);
+    FC_CALL_GOTO(st, fci_malloc(((size_t)nv * u + 1) * sizeof *vals, &vals), fail);
     FC_CALL_GOTO(st, fci_malloc((size_t)nv * sizeof *cols, &cols), fail);
     for (int v = 0; v < nv; v++) {
       uint32_t *col = vals + (size_t)v * u;
       for (size_t w = 0; w < u; w++) col[w] = md->codes[P->vcol[v]][used->ids[w * (size_t)R + P->vrow[v]]];
-      /* Alphabet: the distinct codes, ascending; values become indices into it. */
+      /* Alphabet: the distinct codes over all ranks, ascending; values become indices. */
       uint32_t *a;
-      FC_CALL_GOTO(st, fci_malloc(u * sizeof *a, &a), fail);
-      memcpy(a, col, u * sizeof *a);
+      FC_CALL_GOTO(st, fci_malloc((u ? u : 1) * sizeof *a, &a), fail);
+      if (u) memcpy(a, col, u * sizeof *a);
       qsort(a, u, sizeof *a, u32_cmp);
-      uint32_t k = 0;
+      size_t k = 0;
       for (size_t i = 0; i < u; i++)
         if (i == 0 || a[i] != a[k - 1]) a[k++] = a[i];
-      ev->alpha[v] = a;
-      ev->card[v] = k;
-      for (size_t w = 0; w < u; w++) col[w] = find_code(a, k, col[w]);
+      size_t kg = 0;
+      st = fc_dist_union_u32(md->comm, a, k, &ev->alpha[v], &kg);
+      free(a);
+      if (st != FC_OK) goto fail;
+      ev->card[v] = (uint32_t)kg;
+      for (size_t w = 0; w < u; w++) col[w] = find_code(ev->alpha[v], ev->card[v], col[w]);
       cols[v] = col;
     }
-    fc_bn_data data = {nv, u, cols, ev->card};
+    fc_dist_bn_ctx data = {{nv, u, cols, ev->card}, md->comm};
     if (learn) {
       fc_bn_learn_opts lo;
       fc_bn_learn_opts_default(&lo);
       lo.max_indegree = m->o.max_indegree;
-      FC_CALL_GOTO(st, fc_bn_learn(nv, ev->card, &lo, fc_bn_count_local, &data, &ev->bn, NULL),
+      FC_CALL_GOTO(st, fc_bn_learn(nv, ev->card, &lo, fc_dist_bn_count, &data, &ev->bn, NULL),
                    fail);
       free(P->fams);
       FC_CALL_GOTO(st, fci_malloc((size_t)nv * sizeof *P->fams, &P->fams), fail);
       for (int v = 0; v < nv; v++) P->fams[v] = *fc_bn_family_of(ev->bn, v);
     } else {
-      FC_CALL_GOTO(st, fc_bn_create_counted(nv, ev->card, P->fams, fc_bn_count_local, &data,
+      FC_CALL_GOTO(st, fc_bn_create_counted(nv, ev->card, P->fams, fc_dist_bn_count, &data,
                                             &ev->bn),
                    fail);
     }
@@ -217,7 +228,7 @@ static fc_status eval_pattern(const fc_model *m, fci_pat *P, const fc_windows *u
      * observed cardinalities, as pgmpy's BicScore does.) */
     for (int v = 0; v < nv; v++)
       bits += fc_bn_counts_kt_bits(fc_bn_counts_of(ev->bn, v), md->domain[P->vcol[v]]);
-  } else if (P->n_vars > 0 && learn) {
+  } else if (P->n_vars > 0 && learn && ug == 0) {
     free(P->fams); /* unused pattern: empty structure */
     FC_CALL_GOTO(st, fci_calloc((size_t)P->n_vars, sizeof *P->fams, &P->fams), fail);
     for (int v = 0; v < P->n_vars; v++) {
@@ -236,7 +247,7 @@ fail:
   return st;
 }
 
-/* KT bits of the uncovered rows under the base structure. */
+/* KT bits of the uncovered rows (of every rank's block) under the base structure. */
 static fc_status eval_base(const fc_model *m, const uint8_t *covered, size_t n_unc, fc_bn **bn,
                            double *bits) {
   fc_status st = FC_OK;
@@ -244,18 +255,21 @@ static fc_status eval_base(const fc_model *m, const uint8_t *covered, size_t n_u
   int C = md->n_cols;
   uint32_t *vals = NULL;
   const uint32_t *cols[FC_NCOLS];
-  FC_CALL(fci_malloc((size_t)C * (n_unc ? n_unc : 1) * sizeof *vals, &vals));
+  FC_CALL(fci_malloc(((size_t)C * n_unc + 1) * sizeof *vals, &vals));
   for (int c = 0; c < C; c++) {
     uint32_t *col = vals + (size_t)c * n_unc;
     size_t o = 0;
-    for (size_t i = 0; i < md->n; i++)
+    for (size_t i = 0; i < md->n_own; i++)
       if (!covered || !covered[i]) col[o++] = md->codes[c][i];
     cols[c] = col;
   }
-  fc_bn_data data = {C, n_unc, cols, m->base_card};
-  st = fc_bn_create_counted(C, m->base_card, m->base_fams, fc_bn_count_local, &data, bn);
+  uint64_t ng = n_unc;
+  fc_dist_bn_ctx data = {{C, n_unc, cols, m->base_card}, md->comm};
+  st = fc_dist_sum_u64(md->comm, &ng, 1);
   if (st == FC_OK)
-    *bits = (double)n_unc * m->log2T + fc_bn_data_bits(*bn);
+    st = fc_bn_create_counted(C, m->base_card, m->base_fams, fc_dist_bn_count, &data, bn);
+  if (st == FC_OK)
+    *bits = (double)ng * m->log2T + fc_bn_data_bits(*bn);
   else
     fci_error_trace(__FILE__, __LINE__, __func__);
   free(vals);
@@ -281,21 +295,23 @@ fc_status fc_model_create(const fc_mdata *md, uint64_t span_ticks, const fc_mode
     fc_bn_learn_opts lo;
     fc_bn_learn_opts_default(&lo);
     lo.max_indegree = o->max_indegree;
-    fc_bn_data data = {C, md->n, (const uint32_t *const *)md->codes, m->base_card};
+    fc_dist_bn_ctx data = {{C, md->n_own, (const uint32_t *const *)md->codes, m->base_card},
+                           md->comm};
     fc_bn *bn = NULL;
-    FC_CALL_GOTO(st, fc_bn_learn(C, m->base_card, &lo, fc_bn_count_local, &data, &bn, NULL),
+    FC_CALL_GOTO(st, fc_bn_learn(C, m->base_card, &lo, fc_dist_bn_count, &data, &bn, NULL),
                  fail);
     for (int c = 0; c < C; c++) m->base_fams[c] = *fc_bn_family_of(bn, c);
     fc_bn_destroy(&bn);
   }
-  FC_CALL_GOTO(st, eval_base(m, NULL, md->n, &m->base_bn, &m->base_data_bits), fail);
+  FC_CALL_GOTO(st, eval_base(m, NULL, md->n_own, &m->base_bn, &m->base_data_bits), fail);
   m->base_struct_bits = fc_bn_structure_bits(m->base_bn, o->max_indegree, o->artifact_struct_bits);
   FC_CALL_GOTO(st, fci_calloc(md->n ? md->n : 1, 1, &m->cover.covered), fail);
   FC_CALL_GOTO(st, fci_malloc((md->n ? md->n : 1) * sizeof *m->cover.row_score,
                               &m->cover.row_score),
                fail);
   for (size_t i = 0; i < md->n; i++) m->cover.row_score[i] = INT64_MIN;
-  m->cover.n_uncovered = md->n;
+  m->cover.n_uncovered = md->n_own;
+  m->n_uncovered = md->global_n;
   m->model_bits = fc_mdl_model_bits(0, NULL, m->base_struct_bits);
   m->data_bits = m->base_data_bits;
   m->empty_total = m->model_bits + m->data_bits;
@@ -327,13 +343,13 @@ const fc_bn_family *fc_model_structure(const fc_model *m, size_t k, int *n_vars)
   return m->pats[k]->fams;
 }
 const fc_pattern *fc_model_pattern(const fc_model *m, size_t k) { return &m->pats[k]->p; }
-uint64_t fc_model_usage(const fc_model *m, size_t k) { return m->pats[k]->ev.used.n; }
+uint64_t fc_model_usage(const fc_model *m, size_t k) { return m->pats[k]->ev.usage; }
 const fc_windows *fc_model_used(const fc_model *m, size_t k) { return &m->pats[k]->ev.used; }
 const fc_bn *fc_model_bn(const fc_model *m, size_t k) { return m->pats[k]->ev.bn; }
 const fc_bn *fc_model_base_bn(const fc_model *m) { return m->base_bn; }
 const uint8_t *fc_model_covered(const fc_model *m) { return m->cover.covered; }
 const int64_t *fc_model_row_scores(const fc_model *m) { return m->cover.row_score; }
-size_t fc_model_uncovered(const fc_model *m) { return m->cover.n_uncovered; }
+size_t fc_model_uncovered(const fc_model *m) { return m->n_uncovered; }
 double fc_model_pattern_bits(const fc_model *m, size_t k) { return m->pats[k]->model_bits; }
 double fc_model_pattern_data_bits(const fc_model *m, size_t k) {
   return m->pats[k]->ev.data_bits;
@@ -441,11 +457,19 @@ static fc_status trial_score(fc_trial *t, bool learn_last) {
   FC_CALL(fci_calloc(t->n ? t->n : 1, sizeof *t->reuse, &t->reuse));
   double pbits[1024], *pb = pbits;
   if (t->n > 1024) FC_CALL(fci_malloc(t->n * sizeof *pb, &pb));
+  /* A pattern keeps its evaluation when its used windows are unchanged on every rank. */
+  int *same;
+  FC_CALL(fci_malloc((t->n ? t->n : 1) * sizeof *same, &same));
+  for (size_t i = 0; i < t->n; i++)
+    same[i] = t->pats[i] != t->added && windows_same(&t->cover.used[i], &t->pats[i]->ev.used);
+  if (m->md->size > 1 && t->n > 0 &&
+      MPI_Allreduce(MPI_IN_PLACE, same, (int)t->n, MPI_INT, MPI_LAND, m->md->comm) != MPI_SUCCESS)
+    st = FC_ERROR(FC_ERR_MPI, "agreeing on changed patterns failed");
   double data = 0;
-  for (size_t i = 0; i < t->n; i++) {
+  for (size_t i = 0; i < t->n && st == FC_OK; i++) {
     fci_pat *P = t->pats[i];
     bool is_new = P == t->added;
-    if (!is_new && windows_same(&t->cover.used[i], &P->ev.used)) {
+    if (same[i]) {
       t->reuse[i] = true;
       data += P->ev.data_bits;
     } else {
@@ -459,9 +483,14 @@ static fc_status trial_score(fc_trial *t, bool learn_last) {
     }
     pb[i] = P->model_bits;
   }
+  free(same);
   if (st == FC_OK) {
     t->model_bits = fc_mdl_model_bits(t->n, pb, m->base_struct_bits);
     st = eval_base(m, t->cover.covered, t->cover.n_uncovered, &t->base_bn, &t->base_data_bits);
+  }
+  if (st == FC_OK) {
+    t->n_uncovered = t->cover.n_uncovered;
+    st = fc_dist_sum_u64(m->md->comm, &t->n_uncovered, 1);
   }
   if (pb != pbits) free(pb);
   FC_CALL(st);
@@ -504,8 +533,11 @@ fc_status fc_model_trial_add(fc_model *m, const fc_pattern *c, const fc_bn_famil
       st = fci_malloc((size_t)P->n_vars * sizeof *P->fams, &P->fams);
       if (st == FC_OK) memcpy(P->fams, structure, (size_t)P->n_vars * sizeof *P->fams);
     }
-    if (st == FC_OK) st = fc_find_windows(m->md, &cur, m->o.max_span_ticks, 0, m->md->n, &P->wins);
-    if (st != FC_OK || P->wins.n == 0) {
+    if (st == FC_OK)
+      st = fc_find_windows(m->md, &cur, m->o.max_span_ticks, 0, m->md->n_own, &P->wins);
+    uint64_t nw = P->wins.n;
+    if (st == FC_OK) st = fc_dist_sum_u64(m->md->comm, &nw, 1);
+    if (st != FC_OK || nw == 0) {
       fc_trial_destroy(&t);
       FC_CALL(st);
       return FC_OK; /* no window: nothing to add */
@@ -513,8 +545,11 @@ fc_status fc_model_trial_add(fc_model *m, const fc_pattern *c, const fc_bn_famil
     /* Constants over all its windows first: a candidate competes in the cover with the cells
      * it will have, not with fewer (it would lose windows it deserves to better-scored ones). */
     fc_pattern folded = cur;
-    if (!structure && fc_pattern_fold(m->md, &P->wins, &folded)) {
+    bool changed = false;
+    if (!structure) st = fc_pattern_fold(m->md, &P->wins, &folded, &changed);
+    if (st != FC_OK || changed) {
       fc_trial_destroy(&t);
+      FC_CALL(st);
       cur = folded;
       continue;
     }
@@ -526,17 +561,20 @@ fc_status fc_model_trial_add(fc_model *m, const fc_pattern *c, const fc_bn_famil
       fc_trial_destroy(&t);
       FC_CALL(st);
     }
-    if (t->evs[t->n - 1].used.n == 0) { /* every window lost to better ones */
+    if (t->evs[t->n - 1].usage == 0) { /* every window lost to better ones (on every rank) */
       fc_trial_destroy(&t);
       return FC_OK;
     }
     /* Then constants over the windows it uses (fewer than it has when others win some). */
     folded = cur;
-    if (structure || !fc_pattern_fold(m->md, &t->evs[t->n - 1].used, &folded)) {
+    changed = false;
+    if (!structure) st = fc_pattern_fold(m->md, &t->evs[t->n - 1].used, &folded, &changed);
+    if (st == FC_OK && !changed) {
       *out = t;
       return FC_OK;
     }
     fc_trial_destroy(&t);
+    FC_CALL(st);
     cur = folded;
     if (!fc_pattern_valid(&cur, m->md->n_cols))
       return FC_ERROR(FC_ERR_STATE, "constant folding made an invalid pattern");
@@ -599,6 +637,7 @@ void fc_model_commit(fc_model *m, fc_trial **pt) {
   m->base_bn = t->base_bn;
   t->base_bn = NULL;
   m->base_data_bits = t->base_data_bits;
+  m->n_uncovered = t->n_uncovered;
   m->model_bits = t->model_bits;
   m->data_bits = t->data_bits;
   fc_trial_destroy(pt);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowchronicle/dist.h"
 #include "h5util.h"
 
 /* ---------------------------------------------------------------- memory */
@@ -65,7 +66,7 @@ static fc_status bn_copy(const fc_bn *bn, int m, const uint32_t *card, fc_bn **o
 /* Dictionaries, edges and counts of the columns (no codes). */
 static fc_status copy_columns(const fc_encoded *e, fc_encoded *out) {
   memset(out, 0, sizeof *out);
-  out->n_rows = e->n_rows;
+  out->n_rows = e->n_rows; /* the caller sets the global count */
   out->n_cols = e->n_cols;
   out->t0_us = e->t0_us;
   out->tick_us = e->tick_us;
@@ -96,14 +97,17 @@ fc_status fc_model_file_from_model(fc_model *m, const fc_mdata *md, const fc_enc
   fc_status st = FC_OK;
   memset(f, 0, sizeof *f);
   FC_CALL_GOTO(st, copy_columns(e, &f->cols), fail);
+  f->cols.n_rows = md->global_n;
   int C = md->n_cols;
   const fc_model_options *o = fc_model_get_options(m);
   f->max_span_ticks = o->max_span_ticks;
   f->max_indegree = o->max_indegree;
   f->artifact_struct_bits = o->artifact_struct_bits;
-  int64_t tmax = md->n ? md->ticks[md->n - 1] : 0;
-  f->span_ticks = tmax - (md->n ? md->ticks[0] : 0);
-  f->t_end_us = e->t0_us + tmax * e->tick_us;
+  /* The time span over all ranks: the first rank's first tick and the last rank's last. */
+  int64_t span[2] = {md->n_own ? -md->ticks[0] : INT64_MIN, md->n_own ? md->ticks[md->n_own - 1] : INT64_MIN};
+  if (md->size > 1) MPI_Allreduce(MPI_IN_PLACE, span, 2, MPI_INT64_T, MPI_MAX, md->comm);
+  f->span_ticks = span[1] + span[0];
+  f->t_end_us = e->t0_us + span[1] * e->tick_us;
   fc_model_bits b;
   fc_model_get_bits(m, &b);
   f->bits_model = b.model;
@@ -117,7 +121,7 @@ fc_status fc_model_file_from_model(fc_model *m, const fc_mdata *md, const fc_enc
     q->p = *fc_model_pattern(m, k);
     const fc_windows *u = fc_model_used(m, k);
     int R = q->p.n_rows;
-    q->usage = u->n;
+    q->usage = fc_model_usage(m, k); /* over all ranks */
     q->bits = fc_model_pattern_bits(m, k);
     q->data_bits = fc_model_pattern_data_bits(m, k);
     const uint8_t *vr, *vc;
@@ -143,14 +147,25 @@ fc_status fc_model_file_from_model(fc_model *m, const fc_mdata *md, const fc_enc
       }
       FC_CALL_GOTO(st, bn_copy(bn, nv, q->card, &q->bn), fail);
     }
-    FC_CALL_GOTO(st, fci_malloc((u->n ? u->n : 1) * sizeof *q->start_ticks, &q->start_ticks), fail);
-    FC_CALL_GOTO(st, fci_malloc((u->n * (size_t)(R - 1) + 1) * sizeof *q->delays, &q->delays), fail);
-    for (size_t w = 0; w < u->n; w++) {
-      const uint32_t *ids = u->ids + w * (size_t)R;
-      q->start_ticks[w] = md->ticks[ids[0]];
-      for (int r = 1; r < R; r++)
-        q->delays[w * (size_t)(R - 1) + (size_t)(r - 1)] = md->ticks[ids[r]] - md->ticks[ids[r - 1]];
-    }
+    /* Start ticks and delays of this rank's windows, gathered on rank 0 in rank order, which
+     * is time order (blocks are consecutive in time). */
+    int64_t *starts = NULL, *delays = NULL;
+    size_t got = 0;
+    st = fci_malloc((u->n ? u->n : 1) * sizeof *starts, &starts);
+    if (st == FC_OK) st = fci_malloc((u->n * (size_t)(R - 1) + 1) * sizeof *delays, &delays);
+    if (st == FC_OK)
+      for (size_t w = 0; w < u->n; w++) {
+        const uint32_t *ids = u->ids + w * (size_t)R;
+        starts[w] = md->ticks[ids[0]];
+        for (int r = 1; r < R; r++)
+          delays[w * (size_t)(R - 1) + (size_t)(r - 1)] = md->ticks[ids[r]] - md->ticks[ids[r - 1]];
+      }
+    if (st == FC_OK) st = fc_dist_gatherv_i64(md->comm, 0, starts, u->n, &q->start_ticks, &got);
+    if (st == FC_OK)
+      st = fc_dist_gatherv_i64(md->comm, 0, delays, u->n * (size_t)(R - 1), &q->delays, &got);
+    free(starts);
+    free(delays);
+    if (st != FC_OK) goto fail;
     if (with_bits_saved) {
       fc_trial *t = NULL;
       FC_CALL_GOTO(st, fc_model_trial_remove(m, k, &t), fail);
@@ -165,11 +180,14 @@ fc_status fc_model_file_from_model(fc_model *m, const fc_mdata *md, const fc_enc
   FC_CALL_GOTO(st, bn_copy(fc_model_base_bn(m), C, card, &f->base_bn), fail);
   const uint8_t *cov = fc_model_covered(m);
   f->n_uncovered = fc_model_uncovered(m);
-  FC_CALL_GOTO(st, fci_malloc((f->n_uncovered ? f->n_uncovered : 1) * sizeof *f->base_start_ticks,
-                              &f->base_start_ticks),
-               fail);
-  for (size_t i = 0, o2 = 0; i < md->n; i++)
-    if (!cov[i]) f->base_start_ticks[o2++] = md->ticks[i];
+  int64_t *mine = NULL;
+  size_t n_mine = 0, got = 0;
+  FC_CALL_GOTO(st, fci_malloc((md->n_own ? md->n_own : 1) * sizeof *mine, &mine), fail);
+  for (size_t i = 0; i < md->n_own; i++)
+    if (!cov[i]) mine[n_mine++] = md->ticks[i];
+  st = fc_dist_gatherv_i64(md->comm, 0, mine, n_mine, &f->base_start_ticks, &got);
+  free(mine);
+  if (st != FC_OK) goto fail;
   if (s) {
     f->search = *s;
     f->search.tested = NULL;

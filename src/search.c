@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowchronicle/dist.h"
 #include "flowchronicle/log.h"
 
 #ifdef _OPENMP
@@ -122,12 +123,11 @@ static fc_status tested_add(fc_search_state *s, uint64_t h) {
 /* Upper bound of the quick score: disjoint windows use distinct rows in every row position, so
  * their number is at most the smallest posting list among any row's FIX cells. */
 static uint64_t quick_bound(const fc_mdata *md, const fc_pattern *p) {
-  uint64_t best = md->n;
+  uint64_t best = md->global_n;
   for (int r = 0; r < p->n_rows; r++)
     for (int c = 0; c < md->n_cols; c++)
       if (p->cell[r][c].kind == FC_CELL_FIX) {
-        const uint32_t *rows;
-        uint64_t n = fc_mdata_rows(md, c, p->cell[r][c].arg, &rows);
+        uint64_t n = md->global_count[c][p->cell[r][c].arg];
         if (n < best) best = n;
       }
   return best * (uint64_t)fc_pattern_covered_cells(p, md->n_cols);
@@ -169,34 +169,72 @@ static int u64_cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Every co-occurring value pair of two non-IP columns, counted by sorting packed keys. The list
- * does not depend on the model, so it is made once. */
+/* Sorted (key, count) pairs of every rank merged into one sorted list with summed counts:
+ * the gathered list is sorted by key and equal keys are added. */
+static int pair_cmp(const void *a, const void *b) {
+  const uint64_t *x = a, *y = b;
+  return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+static fc_status merge_counts(MPI_Comm comm, uint64_t *pairs, size_t n, uint64_t **out,
+                              size_t *n_out) {
+  uint64_t *all = NULL;
+  size_t na = 0;
+  FC_CALL(fc_dist_allgatherv_u64(comm, pairs, 2 * n, &all, &na));
+  qsort(all, na / 2, 2 * sizeof *all, pair_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < na / 2; i++) {
+    if (k > 0 && all[2 * (k - 1)] == all[2 * i]) {
+      all[2 * (k - 1) + 1] += all[2 * i + 1];
+    } else {
+      all[2 * k] = all[2 * i];
+      all[2 * k + 1] = all[2 * i + 1];
+      k++;
+    }
+  }
+  *out = all;
+  *n_out = k;
+  return FC_OK;
+}
+
+/* Every co-occurring value pair of two non-IP columns, counted by sorting packed keys over each
+ * rank's block and merging the ranks' counts. The list does not depend on the model, so it is
+ * made once. */
 static fc_status family1(const gen_ctx *g, cand_list *out) {
   const fc_mdata *md = g->md;
-  uint64_t *keys;
-  FC_CALL(fci_malloc((md->n ? md->n : 1) * sizeof *keys, &keys));
-  fc_status st = FC_OK;
+  uint64_t *keys, *pairs = NULL;
+  size_t n = md->n_own;
+  FC_CALL(fci_malloc((n ? n : 1) * sizeof *keys, &keys));
+  fc_status st = fci_malloc((2 * n + 2) * sizeof *pairs, &pairs);
   for (int a = 0; a < md->n_cols && st == FC_OK; a++)
     for (int b = a + 1; b < md->n_cols && st == FC_OK; b++) {
       if (is_ip(a) || is_ip(b)) continue;
-      for (size_t i = 0; i < md->n; i++)
-        keys[i] = (uint64_t)md->codes[a][i] << 32 | md->codes[b][i];
-      qsort(keys, md->n, sizeof *keys, u64_cmp);
-      for (size_t i = 0; i < md->n && st == FC_OK;) {
+      for (size_t i = 0; i < n; i++) keys[i] = (uint64_t)md->codes[a][i] << 32 | md->codes[b][i];
+      qsort(keys, n, sizeof *keys, u64_cmp);
+      size_t np = 0;
+      for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < md->n && keys[j] == keys[i]) j++;
-        uint64_t cnt = j - i;
-        if (cnt >= g->o->min_support) {
-          fc_pattern p;
-          fc_pattern_init(&p, 1);
-          p.cell[0][a] = (fc_cell){FC_CELL_FIX, (uint32_t)(keys[i] >> 32)};
-          p.cell[0][b] = (fc_cell){FC_CELL_FIX, (uint32_t)keys[i]};
-          st = offer(out, g, p, cnt * 2);
-        }
+        while (j < n && keys[j] == keys[i]) j++;
+        pairs[2 * np] = keys[i];
+        pairs[2 * np + 1] = j - i;
+        np++;
         i = j;
       }
+      uint64_t *merged = NULL;
+      size_t nm = 0;
+      st = merge_counts(md->comm, pairs, np, &merged, &nm);
+      for (size_t i = 0; i < nm && st == FC_OK; i++) {
+        if (merged[2 * i + 1] < g->o->min_support) continue;
+        fc_pattern p;
+        fc_pattern_init(&p, 1);
+        p.cell[0][a] = (fc_cell){FC_CELL_FIX, (uint32_t)(merged[2 * i] >> 32)};
+        p.cell[0][b] = (fc_cell){FC_CELL_FIX, (uint32_t)merged[2 * i]};
+        st = offer(out, g, p, merged[2 * i + 1] * 2);
+      }
+      free(merged);
     }
   free(keys);
+  free(pairs);
   return st;
 }
 
@@ -208,16 +246,18 @@ static int u32_cmp(const void *a, const void *b) {
 }
 
 /* One more FIX cell: every non-IP value seen in at least min_support of the pattern's windows
- * in a free cell. */
+ * (over all ranks) in a free cell. Keys pack (pattern, row, column, value). */
 static fc_status family2(const gen_ctx *g, cand_list *out) {
   const fc_mdata *md = g->md;
   fc_status st = FC_OK;
+  uint64_t *pairs = NULL;
+  size_t np = 0, cap = 0;
   for (size_t k = 0; k < g->n_model && st == FC_OK; k++) {
     const fc_pattern *p = fc_model_pattern(g->m, k);
     const fc_windows *u = fc_model_used(g->m, k);
-    if (u->n < g->o->min_support) continue;
+    if (fc_model_usage(g->m, k) < g->o->min_support) continue;
     uint32_t *vals;
-    FC_CALL(fci_malloc(u->n * sizeof *vals, &vals));
+    FC_CALL(fci_malloc((u->n ? u->n : 1) * sizeof *vals, &vals));
     for (int r = 0; r < p->n_rows && st == FC_OK; r++)
       for (int c = 0; c < md->n_cols && st == FC_OK; c++) {
         if (is_ip(c) || p->cell[r][c].kind != FC_CELL_FREE) continue;
@@ -227,16 +267,33 @@ static fc_status family2(const gen_ctx *g, cand_list *out) {
         for (size_t i = 0; i < u->n && st == FC_OK;) {
           size_t j = i;
           while (j < u->n && vals[j] == vals[i]) j++;
-          if (j - i >= g->o->min_support) {
-            fc_pattern q = *p;
-            q.cell[r][c] = (fc_cell){FC_CELL_FIX, vals[i]};
-            st = offer(out, g, q, 0);
+          if (np == cap) {
+            cap = cap ? 2 * cap : 1024;
+            st = fci_realloc(2 * cap * sizeof *pairs, &pairs);
+            if (st != FC_OK) break;
           }
+          pairs[2 * np] = (uint64_t)k << 40 | (uint64_t)r << 36 | (uint64_t)c << 32 | vals[i];
+          pairs[2 * np + 1] = j - i;
+          np++;
           i = j;
         }
       }
     free(vals);
   }
+  uint64_t *merged = NULL;
+  size_t nm = 0;
+  if (st == FC_OK) st = merge_counts(md->comm, pairs, np, &merged, &nm);
+  for (size_t i = 0; i < nm && st == FC_OK; i++) {
+    if (merged[2 * i + 1] < g->o->min_support) continue;
+    uint64_t key = merged[2 * i];
+    size_t k = (size_t)(key >> 40);
+    int r = (int)(key >> 36 & 15), c = (int)(key >> 32 & 15);
+    fc_pattern q = *fc_model_pattern(g->m, k);
+    q.cell[r][c] = (fc_cell){FC_CELL_FIX, (uint32_t)key};
+    st = offer(out, g, q, 0);
+  }
+  free(merged);
+  free(pairs);
   return st;
 }
 
@@ -339,10 +396,9 @@ static fc_status family5(const gen_ctx *g, cand_list *out) {
     /* the most frequent codes of the column (posting list lengths), ties by code */
     for (int t = 0; t < g->o->single_cell_top; t++) {
       uint32_t best = UINT32_MAX;
-      size_t best_n = 0;
+      uint64_t best_n = 0;
       for (uint32_t v = 0; v < md->domain[c]; v++) {
-        const uint32_t *rows;
-        size_t n = fc_mdata_rows(md, c, v, &rows);
+        uint64_t n = md->global_count[c][v];
         bool taken = false;
         for (size_t s = 0; s < n_single && !taken; s++)
           taken = singles[s].cell[0][c].kind == FC_CELL_FIX && singles[s].cell[0][c].arg == v;
@@ -407,40 +463,54 @@ static int cand_order(const cand *a, const cand *b, bool by_ub) {
 }
 static int cand_cmp_ub(const void *a, const void *b) { return cand_order(a, b, true); }
 
-/* Exact quick scores of candidates [from, to) in parallel (each candidate alone: the result
- * does not depend on the thread count). */
+/* Exact quick scores of candidates [from, to): their windows in parallel (each candidate alone,
+ * so the result does not depend on the thread count), then the placement, which is collective
+ * over the ranks and so runs outside the parallel region. */
 static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, const int64_t *row_score,
                                 cand *v, size_t from, size_t to) {
   fc_status st = FC_OK;
-#pragma omp parallel
-  {
-    uint8_t *marks = calloc(md->n ? md->n : 1, 1);
-    fc_status mine = marks ? FC_OK : FC_ERR_NOMEM;
-#pragma omp for schedule(dynamic, 1)
-    for (size_t i = from; i < to; i++) {
-      if (mine != FC_OK || v[i].exact) continue;
-      fc_windows w;
-      fc_status s2 = fc_find_windows(md, &v[i].p, max_span, 0, md->n, &w);
-      if (s2 != FC_OK) {
-        mine = s2;
-        continue;
-      }
-      /* Scored with the cells it will have once its constants are folded. */
-      fc_pattern folded = v[i].p;
-      fc_pattern_fold(md, &w, &folded);
-      int cells = fc_pattern_covered_cells(&folded, md->n_cols);
-      v[i].quick = (uint64_t)fc_windows_placeable(&w, cells, row_score, marks) * (uint64_t)cells;
-      v[i].exact = true;
-      fc_windows_free(&w);
-    }
-    free(marks);
-    if (mine != FC_OK) {
+  size_t n = to - from;
+  fc_windows *w;
+  int *cells;
+  FC_CALL(fci_calloc(n ? n : 1, sizeof *w, &w));
+  st = fci_calloc(n ? n : 1, sizeof *cells, &cells);
+  if (st != FC_OK) {
+    free(w);
+    return st;
+  }
+  fc_status err = FC_OK;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < n; i++) {
+    if (v[from + i].exact) continue;
+    fc_status s2 = fc_find_windows(md, &v[from + i].p, max_span, 0, md->n_own, &w[i]);
+    if (s2 != FC_OK) {
 #pragma omp critical(fc_quick_err)
-      st = mine;
+      err = s2;
+      continue;
     }
   }
-  if (st != FC_OK) return FC_ERROR(st, "scoring candidates failed: %s", fc_strerror(st));
-  return FC_OK;
+  /* Ranks agree on failure before the collective placement. */
+  int bad = err != FC_OK;
+  if (md->size > 1) MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, md->comm);
+  if (bad) st = FC_ERROR(err != FC_OK ? err : FC_ERR_MPI, "finding candidate windows failed%s",
+                         err != FC_OK ? "" : " on another rank");
+  for (size_t i = 0; i < n && st == FC_OK; i++) {
+    if (v[from + i].exact) continue;
+    /* Scored with the cells it will have once its constants are folded. */
+    fc_pattern folded = v[from + i].p;
+    bool changed;
+    st = fc_pattern_fold(md, &w[i], &folded, &changed);
+    if (st != FC_OK) break;
+    cells[i] = fc_pattern_covered_cells(&folded, md->n_cols);
+    uint64_t placed = 0;
+    st = fc_windows_placeable(md, &w[i], cells[i], row_score, &placed);
+    v[from + i].quick = placed * (uint64_t)cells[i];
+    v[from + i].exact = true;
+  }
+  for (size_t i = 0; i < n; i++) fc_windows_free(&w[i]);
+  free(w);
+  free(cells);
+  return st;
 }
 
 /* Emits candidates in decreasing exact quick score without computing all of them: the list is
@@ -536,12 +606,17 @@ static void progress_line(run_ctx *r, const char *what) {
               el > 0 ? (double)r->tested_this_run / el : 0.0, r->s->seconds);
 }
 
+/* Collective: every rank stops together when any rank got a signal or ran out of time. */
 static bool should_stop(run_ctx *r) {
   if (r->stop) return true;
-  if (fc_search_stop_requested()) {
+  int why[2] = {fc_search_stop_requested(),
+                r->o->time_limit_s > 0 && fc_now() - r->t_start >= r->o->time_limit_s};
+  if (r->md->size > 1) MPI_Allreduce(MPI_IN_PLACE, why, 2, MPI_INT, MPI_MAX, r->md->comm);
+  if (why[0]) {
     r->stop = true;
     r->stop_reason = "stop requested (signal)";
-  } else if (r->o->time_limit_s > 0 && fc_now() - r->t_start >= r->o->time_limit_s) {
+    fc_search_request_stop(); /* so every rank reports the interruption */
+  } else if (why[1]) {
     r->stop = true;
     r->stop_reason = "time limit reached";
   }

@@ -142,19 +142,21 @@ static void cover_prefers_higher_scores_and_never_overlaps(void **state) {
   /* TCP rows 1,3,4,6,7,9: windows (1,3) (3,4) (4,6) (6,7) (7,9). Gap-free ones first: (3,4)
    * and (6,7); every gap-1 window then touches a placed row: 2. */
   assert_int_equal(wd.n, 5);
-  uint8_t marks[NR] = {0};
-  assert_int_equal(fc_windows_placeable(&wd, 2, NULL, marks), 2);
-  for (int i = 0; i < NR; i++) assert_int_equal(marks[i], 0);
+  uint64_t placed;
+  assert_int_equal(fc_windows_placeable(&m, &wd, 2, NULL, &placed), FC_OK);
+  assert_int_equal(placed, 2);
   /* Against the cover of a and b: rows 1, 4, 6, 7, 9 are taken by windows of score >= 200
    * (d's windows score 200 - gaps), so only windows on free rows remain: none here (every d
    * window touches a covered row: (1,3) (3,4) (4,6) (6,7) (7,9)). */
   assert_int_equal(fc_cover_compute(&m, all, cells, 2, NULL, &c), FC_OK);
   assert_int_equal(c.row_score[3], INT64_MIN);
   assert_int_equal(c.row_score[0], 600);
-  assert_int_equal(fc_windows_placeable(&wd, 2, c.row_score, marks), 0);
+  assert_int_equal(fc_windows_placeable(&m, &wd, 2, c.row_score, &placed), FC_OK);
+  assert_int_equal(placed, 0);
   /* With 4 covered cells, d's gap-free windows outrank b's window on row 7 (score 200) but not
    * the DNS->HTTPS windows (600 - gaps): (6,7) is blocked by row 6, (3,4) by row 4. */
-  assert_int_equal(fc_windows_placeable(&wd, 4, c.row_score, marks), 0);
+  assert_int_equal(fc_windows_placeable(&m, &wd, 4, c.row_score, &placed), FC_OK);
+  assert_int_equal(placed, 0);
   fc_cover_free(&c);
   fc_windows_free(&wa);
   fc_windows_free(&wb);

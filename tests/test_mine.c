@@ -2,6 +2,7 @@
  * the talk's toy example (DNS to 8.8.8.8, then HTTP from the same source), the MDL bound, and
  * the same model for any thread count. */
 #include <math.h>
+#include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,12 +224,15 @@ static void folding_and_pruning_direction(void **state) {
   toy_free(&t);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(empty_model_by_hand),
       cmocka_unit_test(folding_and_pruning_direction),
       cmocka_unit_test(finds_the_talks_toy_pattern),
       cmocka_unit_test(same_model_for_any_thread_count),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  MPI_Finalize();
+  return rc;
 }

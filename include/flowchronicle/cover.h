@@ -13,6 +13,7 @@
 #ifndef FLOWCHRONICLE_COVER_H
 #define FLOWCHRONICLE_COVER_H
 
+#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,16 @@ typedef struct fc_mdata {
   uint32_t domain[FC_NCOLS];
   uint32_t *post_off[FC_NCOLS];  /* domain + 1 offsets into post_rows */
   uint32_t *post_rows[FC_NCOLS]; /* n row ids, grouped by code, ascending inside a code */
+  /* Distribution (docs/distributed.md). Rows are split into consecutive blocks, one per rank;
+   * this view holds its block [0, n_own) and a halo [n_own, n): the next rows of the following
+   * blocks, as far as the longest window reaches, so that windows starting in the block are
+   * complete. Windows start only in the block. A serial view has comm MPI_COMM_SELF, no halo. */
+  MPI_Comm comm;
+  int rank, size;
+  size_t n_own;
+  uint64_t global_begin;  /* global row id of local row 0 */
+  uint64_t global_n;      /* rows over all ranks */
+  uint64_t *global_count[FC_NCOLS]; /* rows per code over all ranks */
 } fc_mdata;
 
 /* Builds the view over an encoding's rows (borrows its arrays; keep e alive). */
@@ -36,6 +47,10 @@ fc_status fc_mdata_build(fc_mdata *m, const fc_encoded *e);
 fc_status fc_mdata_build_raw(fc_mdata *m, size_t n, int n_cols, const uint32_t *const *codes,
                              const uint32_t *domain, const int64_t *ticks);
 void fc_mdata_free(fc_mdata *m);
+/* Makes m one rank's part of a distributed view (collective over comm): local rows [0, n_own)
+ * are the block starting at global row global_begin, the rest is halo. Global code counts are
+ * reduced over the ranks' blocks. */
+fc_status fc_mdata_distribute(fc_mdata *m, MPI_Comm comm, size_t n_own, uint64_t global_begin);
 /* Rows holding code v in column c: *rows points into the posting list, returns the count. */
 size_t fc_mdata_rows(const fc_mdata *m, int c, uint32_t v, const uint32_t **rows);
 
@@ -50,28 +65,30 @@ void fc_windows_free(fc_windows *w);
  * split the starts; the result does not depend on their number. */
 fc_status fc_find_windows(const fc_mdata *m, const fc_pattern *p, int64_t max_span,
                           size_t start_begin, size_t start_end, fc_windows *out);
-/* Number of windows that can be placed without overlapping each other, greedily by window
- * score, and (when row_score is not NULL) without touching a row already covered by a window
- * of at least the same score: row_score[i] is the score100 of the window covering row i, or
- * INT64_MIN when none. scratch_marks: n_rows zero bytes, left zeroed. This is the first factor
- * of the search's quick score. */
-size_t fc_windows_placeable(const fc_windows *w, int covered_cells, const int64_t *row_score,
-                            uint8_t *scratch_marks);
+/* Number of windows (over all ranks: collective) that can be placed without overlapping each
+ * other, greedily by window score, and (when row_score is not NULL) without touching a row
+ * already covered by a window of at least the same score: row_score[i] is the score100 of the
+ * window covering local row i, or INT64_MIN when none. This is the first factor of the
+ * search's quick score. */
+fc_status fc_windows_placeable(const fc_mdata *m, const fc_windows *w, int covered_cells,
+                               const int64_t *row_score, uint64_t *placed);
 /* Constant folding over windows: every free or SET cell of p whose value is the same in all of
- * w's windows becomes FIX (a SET together with its USEs). Returns true when p changed (then
- * canonical). The windows stay valid for the folded pattern: each window's rows already hold
- * the folded values, and a first match under looser constraints is a first match under these. */
-bool fc_pattern_fold(const fc_mdata *m, const fc_windows *w, fc_pattern *p);
+ * w's windows (over all ranks: collective) becomes FIX (a SET together with its USEs); *changed
+ * says whether p changed (then canonical). The windows stay valid for the folded pattern: each
+ * window's rows already hold the folded values, and a first match under looser constraints is a
+ * first match under these. */
+fc_status fc_pattern_fold(const fc_mdata *m, const fc_windows *w, fc_pattern *p, bool *changed);
 
 /* 100 x covered - gaps. */
 int64_t fc_window_score100(const fc_windows *w, size_t i, int covered_cells);
 
 typedef struct fc_cover {
   size_t n_patterns;
-  fc_windows *used;    /* per pattern: the accepted windows, in start order */
-  uint8_t *covered;    /* per row: 1 when a pattern covers it */
-  int64_t *row_score;  /* per row: score100 of the covering window, INT64_MIN when none */
-  size_t n_uncovered;
+  fc_windows *used;    /* per pattern: the accepted windows starting in this rank's block */
+  uint8_t *covered;    /* per own row: 1 when a pattern covers it */
+  int64_t *row_score;  /* per own row: score100 of the covering window, INT64_MIN when none */
+  size_t n_uncovered;  /* own rows left uncovered */
+  int rounds;          /* exchange rounds the distributed greedy needed */
 } fc_cover;
 
 /* A window in the cover's priority order: score100 descending, then pattern, then window index
@@ -89,7 +106,9 @@ fc_status fc_window_refs(const fc_windows *w, int covered_cells, uint32_t patter
 
 /* Greedy cover of the rows of m by the windows of n patterns (covered[k] = covered cells of
  * pattern k). When order is not NULL it must list every window of the patterns in priority
- * order (callers that keep it between covers avoid sorting); otherwise it is computed. */
+ * order (callers that keep it between covers avoid sorting); otherwise it is computed.
+ * Collective over m->comm: windows reaching into other ranks' blocks are exchanged and decided
+ * by rounds until every rank agrees, so the cover equals the one a single process computes. */
 fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
                            const int *covered_cells, size_t n_patterns,
                            const fc_window_ref *order, fc_cover *out);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "flowchronicle/cover.h"
+#include "flowchronicle/dist.h"
 #include "flowchronicle/log.h"
 #include "flowchronicle/model.h"
 #include "flowchronicle/modelfile.h"
@@ -86,17 +87,82 @@ static fc_status fill_provenance(fc_model_file *f, const char *dataset) {
   return FC_OK;
 }
 
+/* Collective: every rank contributes its windows, rank 0 writes the file, all learn whether it
+ * worked (a rank failing alone must not leave the others in a later collective). */
+static fc_status write_model_file(fc_model *m, const fc_mdata *md, const fc_encoded *e,
+                                  const fc_search_state *s, bool bits_saved, const char *dataset,
+                                  const char *path) {
+  fc_model_file f;
+  fc_status st = fc_model_file_from_model(m, md, e, s, bits_saved, &f);
+  bool have = st == FC_OK;
+  if (have && md->rank == 0) {
+    st = fill_provenance(&f, dataset);
+    if (st == FC_OK) st = fc_model_file_write(path, &f);
+  }
+  if (have) fc_model_file_free(&f);
+  int code = (int)st;
+  MPI_Allreduce(MPI_IN_PLACE, &code, 1, MPI_INT, MPI_MAX, md->comm);
+  if (code != FC_OK && st == FC_OK)
+    return FC_ERROR((fc_status)code, "writing %s failed on another rank", path);
+  return st;
+}
+
 static fc_status write_checkpoint(void *vctx, const fc_model *m, const fc_search_state *s) {
   ckpt_ctx *c = vctx;
-  fc_model_file f;
   double t0 = fc_now();
-  FC_CALL(fc_model_file_from_model((fc_model *)m, c->md, c->e, s, false, &f));
-  fc_status st = fill_provenance(&f, c->dataset);
-  if (st == FC_OK) st = fc_model_file_write(c->path, &f);
-  fc_model_file_free(&f);
-  FC_CALL(st);
+  FC_CALL(write_model_file((fc_model *)m, c->md, c->e, s, false, c->dataset, c->path));
   fc_log_debug("checkpoint %s written in %.2f s", c->path, fc_now() - t0);
   return FC_OK;
+}
+
+/* This rank's block of rows and its halo: the rows of the following blocks that a window
+ * starting in the block can reach (start tick + max span). Each rank reads only those. */
+static fc_status read_block(const char *path, int64_t max_span_ticks, fc_dataset_meta *meta,
+                            fc_encoded *e, size_t *n_own, size_t *begin) {
+  int rank, size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  FC_CALL(fc_dataset_read_meta(path, MPI_COMM_WORLD, meta));
+  size_t b, end;
+  fc_block_range(meta->n_rows, rank, size, &b, &end);
+  FC_CALL(fc_dataset_read(path, MPI_COMM_WORLD, b, end, meta, NULL, e, NULL));
+  *n_own = end - b;
+  *begin = b;
+  /* Halo lengths: every rank's reach, then each rank counts its rows within the reach of every
+   * earlier rank; the sums are the halos (ticks are sorted, so each halo is a prefix). */
+  int64_t reach = *n_own ? e->ticks[*n_own - 1] + max_span_ticks : INT64_MIN;
+  int64_t *reaches;
+  uint64_t *halo;
+  FC_CALL(fci_malloc((size_t)size * sizeof *reaches, &reaches));
+  fc_status st = fci_calloc((size_t)size, sizeof *halo, &halo);
+  if (st != FC_OK) {
+    free(reaches);
+    return st;
+  }
+  MPI_Allgather(&reach, 1, MPI_INT64_T, reaches, 1, MPI_INT64_T, MPI_COMM_WORLD);
+  for (int r = 0; r < rank; r++) {
+    size_t k = 0;
+    while (k < *n_own && e->ticks[k] <= reaches[r]) k++;
+    halo[r] = k;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, halo, size, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  size_t h = (size_t)halo[rank];
+  free(reaches);
+  free(halo);
+  fc_encoded extra;
+  memset(&extra, 0, sizeof extra);
+  fc_dataset_meta m2;
+  FC_CALL(fc_dataset_read(path, MPI_COMM_WORLD, end, end + h, &m2, NULL, &extra, NULL));
+  /* Append the halo's codes and ticks to the block's. */
+  for (int c = 0; c < e->n_cols && st == FC_OK; c++) {
+    st = fci_realloc((*n_own + h + 1) * sizeof *e->cols[c].codes, &e->cols[c].codes);
+    if (st == FC_OK && h) memcpy(e->cols[c].codes + *n_own, extra.cols[c].codes, h * sizeof(uint32_t));
+  }
+  if (st == FC_OK) st = fci_realloc((*n_own + h + 1) * sizeof *e->ticks, &e->ticks);
+  if (st == FC_OK && h) memcpy(e->ticks + *n_own, extra.ticks, h * sizeof *e->ticks);
+  e->n_rows = *n_own + h;
+  fc_encoded_free(&extra);
+  return st;
 }
 
 /* Rebuilds the model a checkpoint describes: same base structure, same patterns in the same
@@ -107,11 +173,12 @@ static fc_status resume_model(const char *ckpt, const fc_mdata *md, const fc_enc
   fc_model_file f;
   FC_CALL(fc_model_file_read(ckpt, &f));
   fc_status st = FC_OK;
-  if (f.cols.n_rows != e->n_rows || f.cols.t0_us != e->t0_us || f.cols.tick_us != e->tick_us ||
+  if (f.cols.n_rows != md->global_n || f.cols.t0_us != e->t0_us || f.cols.tick_us != e->tick_us ||
       f.cols.n_cols != e->n_cols || f.max_span_ticks != mo->max_span_ticks ||
       f.max_indegree != mo->max_indegree) {
     st = FC_ERROR(FC_ERR_ARG, "checkpoint %s was made from another dataset or with other options "
-                  "(rows %zu vs %zu, max span %lld vs %lld ticks)", ckpt, f.cols.n_rows, e->n_rows,
+                  "(rows %zu vs %llu, max span %lld vs %lld ticks)", ckpt, f.cols.n_rows,
+                  (unsigned long long)md->global_n,
                   (long long)f.max_span_ticks, (long long)mo->max_span_ticks);
     goto out;
   }
@@ -152,25 +219,28 @@ static fc_status run(mine_args *a, bool *interrupted) {
   fc_mdata md;
   fc_model *m = NULL;
   fc_search_state s;
-  fc_model_file f;
   memset(&e, 0, sizeof e);
   memset(&md, 0, sizeof md);
   memset(&s, 0, sizeof s);
-  memset(&f, 0, sizeof f);
   double t0 = fc_now();
-  FC_CALL(fc_dataset_read_meta(a->input, MPI_COMM_SELF, &meta));
-  FC_CALL_GOTO(st, fc_dataset_read(a->input, MPI_COMM_SELF, 0, meta.n_rows, &meta, NULL, &e, NULL),
-               out);
-  if (e.n_rows == 0) {
-    st = FC_ERROR(FC_ERR_FORMAT, "%s holds no flows", a->input);
-    goto out;
-  }
-  a->mo.max_span_ticks = a->max_span_us / e.tick_us;
+  FC_CALL(fc_dataset_read_meta(a->input, MPI_COMM_WORLD, &meta));
+  if (meta.n_rows == 0) return FC_ERROR(FC_ERR_FORMAT, "%s holds no flows", a->input);
+  a->mo.max_span_ticks = a->max_span_us / meta.tick_us;
+  size_t n_own = 0, begin = 0;
+  FC_CALL_GOTO(st, read_block(a->input, a->mo.max_span_ticks, &meta, &e, &n_own, &begin), out);
   FC_CALL_GOTO(st, fc_mdata_build(&md, &e), out);
-  uint64_t span = (uint64_t)(e.ticks[e.n_rows - 1] - e.ticks[0]);
-  fc_log_info("mining %s: %zu flows, %d columns, span %.1f h, max pattern span %lld ticks",
-              a->input, e.n_rows, e.n_cols, (double)span * (double)e.tick_us / 3.6e9,
-              (long long)a->mo.max_span_ticks);
+  FC_CALL_GOTO(st, fc_mdata_distribute(&md, MPI_COMM_WORLD, n_own, begin), out);
+  uint64_t span = (uint64_t)((meta.t_end_us - meta.t0_us) / meta.tick_us);
+  fc_log_info("mining %s: %zu flows, %d columns, span %.1f h, max pattern span %lld ticks, "
+              "%d ranks",
+              a->input, meta.n_rows, e.n_cols, (double)span * (double)meta.tick_us / 3.6e9,
+              (long long)a->mo.max_span_ticks, md.size);
+  {
+    char msg[160];
+    snprintf(msg, sizeof msg, "rows %zu..%zu (+%zu halo)", begin, begin + n_own,
+             e.n_rows - n_own);
+    fc_log_debug("%s", msg);
+  }
   struct stat sb;
   if (a->resume && stat(a->checkpoint, &sb) == 0) {
     FC_CALL_GOTO(st, resume_model(a->checkpoint, &md, &e, span, &a->mo, &m, &s), out);
@@ -190,17 +260,19 @@ static fc_status run(mine_args *a, bool *interrupted) {
     fc_log_info("stopped by a signal: checkpoint %s saved; continue with --resume", a->checkpoint);
     goto out;
   }
-  FC_CALL_GOTO(st, fc_model_file_from_model(m, &md, &e, &s, true, &f), out);
-  FC_CALL_GOTO(st, fill_provenance(&f, a->input), out);
-  FC_CALL_GOTO(st, fc_model_file_write(a->output, &f), out);
+  FC_CALL_GOTO(st, write_model_file(m, &md, &e, &s, true, a->input, a->output), out);
   fc_model_get_bits(m, &b);
+  double peak = (double)fc_peak_rss_bytes(), peak_max = peak;
+  MPI_Allreduce(&peak, &peak_max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  uint64_t sent = fc_dist_bytes_sent();
+  MPI_Allreduce(MPI_IN_PLACE, &sent, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
   fc_log_info("wrote %s: %zu patterns, %.0f bits = %.2f%% of the empty model, %ld iterations, "
-              "%zu candidates tested, %.1f s, peak memory %.0f MB",
+              "%zu candidates tested, %.1f s, peak memory %.0f MB per rank (max), "
+              "%.1f MB communicated",
               a->output, fc_model_n_patterns(m), b.total, 100.0 * b.total / b.empty, s.iteration,
-              s.n_tested, fc_now() - t0, (double)fc_peak_rss_bytes() / 1e6);
-  if (s.converged) unlink(a->checkpoint); /* the model is final; the checkpoint is spent */
+              s.n_tested, fc_now() - t0, peak_max / 1e6, (double)sent / 1e6);
+  if (s.converged && md.rank == 0) unlink(a->checkpoint); /* the model is final */
 out:
-  fc_model_file_free(&f);
   fc_search_state_free(&s);
   fc_model_destroy(&m);
   fc_mdata_free(&md);
@@ -296,15 +368,14 @@ int fc_cmd_mine(int argc, char **argv) {
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   signal(SIGUSR1, on_signal);
+  /* Every rank mines its block; rank 0 reports and writes. */
   int rc = 0;
-  if (fc_cli_rank() == 0) {
-    bool interrupted = false;
-    fc_status st = run(&a, &interrupted);
-    if (st != FC_OK)
-      rc = fc_cli_fail("mine", st);
-    else if (interrupted)
-      rc = EXIT_RESUMABLE;
-  }
-  MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  bool interrupted = false;
+  fc_status st = run(&a, &interrupted);
+  if (st != FC_OK)
+    rc = fc_cli_fail("mine", st);
+  else if (interrupted)
+    rc = EXIT_RESUMABLE;
+  MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   return rc;
 }

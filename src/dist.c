@@ -1,0 +1,206 @@
+/* MPI helpers of the distributed miner. */
+#include "flowchronicle/dist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t bytes_sent;
+
+uint64_t fc_dist_bytes_sent(void) { return bytes_sent; }
+
+static int u32_cmp(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int comm_size(MPI_Comm comm) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  return size;
+}
+
+fc_status fc_dist_allgatherv_u64(MPI_Comm comm, const uint64_t *words, size_t n, uint64_t **all,
+                                 size_t *n_all) {
+  int size = comm_size(comm);
+  if (n > INT32_MAX) return FC_ERROR(FC_ERR_LIMIT, "%zu words are too many for one exchange", n);
+  int *counts, *displs;
+  FC_CALL(fci_malloc((size_t)size * sizeof *counts, &counts));
+  fc_status st = fci_malloc((size_t)size * sizeof *displs, &displs);
+  if (st != FC_OK) {
+    free(counts);
+    return st;
+  }
+  int mine = (int)n;
+  MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, comm);
+  size_t tot = 0;
+  for (int r = 0; r < size; r++) {
+    displs[r] = (int)tot;
+    tot += (size_t)counts[r];
+  }
+  if (tot > INT32_MAX) {
+    st = FC_ERROR(FC_ERR_LIMIT, "%zu words are too many for one exchange", tot);
+  } else {
+    st = fci_malloc((tot ? tot : 1) * sizeof **all, all);
+    if (st == FC_OK) {
+      if (MPI_Allgatherv(words, mine, MPI_UINT64_T, *all, counts, displs, MPI_UINT64_T, comm) !=
+          MPI_SUCCESS) {
+        free(*all);
+        *all = NULL;
+        st = FC_ERROR(FC_ERR_MPI, "all-gather of %zu words failed", tot);
+      } else {
+        *n_all = tot;
+        bytes_sent += (uint64_t)n * 8 * (uint64_t)(size - 1);
+      }
+    }
+  }
+  free(counts);
+  free(displs);
+  return st;
+}
+
+fc_status fc_dist_gatherv_i64(MPI_Comm comm, int root, const int64_t *v, size_t n, int64_t **all,
+                              size_t *n_all) {
+  int size = comm_size(comm), rank;
+  MPI_Comm_rank(comm, &rank);
+  if (n > INT32_MAX) return FC_ERROR(FC_ERR_LIMIT, "%zu values are too many for one gather", n);
+  int *counts = NULL, *displs = NULL;
+  FC_CALL(fci_malloc((size_t)size * sizeof *counts, &counts));
+  fc_status st = fci_malloc((size_t)size * sizeof *displs, &displs);
+  int mine = (int)n;
+  if (st == FC_OK) MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, root, comm);
+  size_t tot = 0;
+  if (st == FC_OK && rank == root)
+    for (int r = 0; r < size; r++) {
+      displs[r] = (int)tot;
+      tot += (size_t)counts[r];
+    }
+  int ok = st == FC_OK && tot <= INT32_MAX;
+  if (ok) ok = fci_malloc((tot ? tot : 1) * sizeof **all, all) == FC_OK;
+  MPI_Bcast(&ok, 1, MPI_INT, root, comm); /* the root's verdict, so nobody waits in vain */
+  if (!ok) {
+    free(counts);
+    free(displs);
+    if (rank == root && *all) free(*all);
+    return FC_ERROR(FC_ERR_NOMEM, "cannot gather %zu values on rank %d", tot, root);
+  }
+  if (MPI_Gatherv(v, mine, MPI_INT64_T, *all, counts, displs, MPI_INT64_T, root, comm) !=
+      MPI_SUCCESS)
+    st = FC_ERROR(FC_ERR_MPI, "gather of %zu values failed", tot);
+  bytes_sent += rank == root ? 0 : (uint64_t)n * 8;
+  *n_all = rank == root ? tot : 0;
+  free(counts);
+  free(displs);
+  return st;
+}
+
+fc_status fc_dist_union_u32(MPI_Comm comm, const uint32_t *sorted, size_t n, uint32_t **out,
+                            size_t *n_out) {
+  if (comm_size(comm) == 1) {
+    FC_CALL(fci_malloc((n ? n : 1) * sizeof **out, out));
+    if (n) memcpy(*out, sorted, n * sizeof *sorted);
+    *n_out = n;
+    return FC_OK;
+  }
+  uint64_t *w, *all = NULL;
+  size_t na = 0;
+  FC_CALL(fci_malloc((n ? n : 1) * sizeof *w, &w));
+  for (size_t i = 0; i < n; i++) w[i] = sorted[i];
+  fc_status st = fc_dist_allgatherv_u64(comm, w, n, &all, &na);
+  free(w);
+  FC_CALL(st);
+  /* The gathered lists are each sorted: sort the concatenation and drop duplicates. */
+  st = fci_malloc((na ? na : 1) * sizeof **out, out);
+  if (st == FC_OK) {
+    for (size_t i = 0; i < na; i++) (*out)[i] = (uint32_t)all[i];
+    qsort(*out, na, sizeof **out, u32_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < na; i++)
+      if (k == 0 || (*out)[i] != (*out)[k - 1]) (*out)[k++] = (*out)[i];
+    *n_out = k;
+  }
+  free(all);
+  return st;
+}
+
+fc_status fc_dist_sum_u64(MPI_Comm comm, uint64_t *v, size_t n) {
+  if (comm_size(comm) == 1 || n == 0) return FC_OK;
+  if (MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+    return FC_ERROR(FC_ERR_MPI, "sum over ranks failed");
+  bytes_sent += n * 8;
+  return FC_OK;
+}
+
+fc_status fc_dist_sum_i64(MPI_Comm comm, int64_t *v, size_t n) {
+  if (comm_size(comm) == 1 || n == 0) return FC_OK;
+  if (MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+    return FC_ERROR(FC_ERR_MPI, "sum over ranks failed");
+  bytes_sent += n * 8;
+  return FC_OK;
+}
+
+fc_status fc_dist_all(MPI_Comm comm, int *flag) {
+  if (comm_size(comm) == 1) return FC_OK;
+  if (MPI_Allreduce(MPI_IN_PLACE, flag, 1, MPI_INT, MPI_LAND, comm) != MPI_SUCCESS)
+    return FC_ERROR(FC_ERR_MPI, "agreement over ranks failed");
+  bytes_sent += 4;
+  return FC_OK;
+}
+
+fc_status fc_dist_bn_count(void *vctx, size_t n_families, const fc_bn_family *families,
+                           fc_bn_counts **out) {
+  fc_dist_bn_ctx *ctx = vctx;
+  FC_CALL(fc_bn_count_local(&ctx->local, n_families, families, out));
+  int size = comm_size(ctx->comm);
+  if (size == 1) return FC_OK;
+  /* Serialise this rank's tables, gather everyone's, and merge them in rank order. */
+  fc_status st = FC_OK;
+  size_t nw = 0;
+  for (size_t f = 0; f < n_families; f++) nw += fc_bn_counts_serial_words(out[f]);
+  uint64_t *words = NULL, *all = NULL;
+  size_t na = 0;
+  int *counts = NULL;
+  FC_CALL_GOTO(st, fci_malloc((nw ? nw : 1) * sizeof *words, &words), fail);
+  for (size_t f = 0, o = 0; f < n_families; f++) {
+    fc_bn_counts_serialize(out[f], words + o);
+    o += fc_bn_counts_serial_words(out[f]);
+  }
+  FC_CALL_GOTO(st, fci_malloc((size_t)size * sizeof *counts, &counts), fail);
+  int mine = (int)nw;
+  MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, ctx->comm);
+  FC_CALL_GOTO(st, fc_dist_allgatherv_u64(ctx->comm, words, nw, &all, &na), fail);
+  int rank;
+  MPI_Comm_rank(ctx->comm, &rank);
+  for (size_t f = 0; f < n_families; f++) fc_bn_counts_destroy(&out[f]);
+  size_t p = 0;
+  for (int r = 0; r < size; r++) {
+    size_t end = p + (size_t)counts[r];
+    for (size_t f = 0; f < n_families; f++) {
+      fc_bn_counts *t = NULL;
+      size_t used = 0;
+      FC_CALL_GOTO(st, fc_bn_counts_deserialize(all + p, end - p, &t, &used), fail);
+      p += used;
+      if (!out[f]) {
+        out[f] = t;
+      } else {
+        st = fc_bn_counts_merge(out[f], t);
+        fc_bn_counts_destroy(&t);
+        if (st != FC_OK) goto fail;
+      }
+    }
+    if (p != end) {
+      st = FC_ERROR(FC_ERR_STATE, "rank %d sent %d count words, %zu were read", r, counts[r],
+                    (size_t)counts[r] - (end - p));
+      goto fail;
+    }
+  }
+  free(words);
+  free(all);
+  free(counts);
+  return FC_OK;
+fail:
+  for (size_t f = 0; f < n_families; f++) fc_bn_counts_destroy(&out[f]);
+  free(words);
+  free(all);
+  free(counts);
+  return st;
+}

@@ -693,12 +693,21 @@ static void td_text(fc_strbuf *b, const char *s) {
   fc_strbuf_puts(b, "</td>");
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back as v. */
+static void fmt_exact(double v, char *buf, size_t cap) {
+  for (int p = 15; p <= 17; p++) {
+    snprintf(buf, cap, "%.*g", p, v);
+    if (isnan(v) || strtod(buf, NULL) == v) return;
+  }
+}
+
 /* A statistic cell: the rounded value, with full precision in the tooltip. */
 static void td_stat(fc_strbuf *b, const fc_eval_stat *s) {
-  char buf[96];
+  char buf[96], m[32], d[32];
   fmt_stat(s, buf, sizeof buf);
-  fc_strbuf_printf(b, "<td class=\"num\" title=\"mean %.17g, sd %.17g, %d runs\">", s->mean, s->sd,
-                   s->n);
+  fmt_exact(s->mean, m, sizeof m);
+  fmt_exact(s->sd, d, sizeof d);
+  fc_strbuf_printf(b, "<td class=\"num\" title=\"mean %s, sd %s, %d runs\">", m, d, s->n);
   fc_strbuf_escape(b, buf);
   fc_strbuf_puts(b, "</td>");
 }

@@ -148,30 +148,34 @@ static size_t count_cp(const char *s) {
   return n;
 }
 
+/* Bytes of the first k code points of s. */
+static size_t prefix_bytes(const char *s, size_t k) {
+  size_t len = 0, adv;
+  for (const unsigned char *p = (const unsigned char *)s; *p && k > 0; p += adv, k--) {
+    next_cp(p, &adv);
+    len += adv;
+  }
+  return len;
+}
+
 bool fc_svg_truncate(const char *s, size_t max_chars, char *out, size_t cap) {
   if (cap == 0) return s && *s;
   out[0] = '\0';
   if (!s) return false;
   if (max_chars == 0) max_chars = 1;
-  bool cut = count_cp(s) > max_chars;
-  size_t keep = cut ? max_chars - 1 : max_chars, len = 0, adv;
-  const char *ell = "\xe2\x80\xa6";
-  size_t reserve_ell = cut ? 3 : 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && keep > 0; p += adv, keep--) {
-    next_cp(p, &adv);
-    if (len + adv + reserve_ell + 1 > cap) {
-      cut = true; /* out of room: cut here, with the ellipsis when it fits */
-      break;
-    }
-    memcpy(out + len, p, adv);
-    len += adv;
-  }
-  if (cut && len + 3 + 1 <= cap) {
-    memcpy(out + len, ell, 3);
+  size_t total = count_cp(s);
+  size_t keep = total <= max_chars ? total : max_chars - 1; /* the ellipsis is one more */
+  /* Fewer characters when the output buffer is short, still at character boundaries. */
+  while (keep > 0 && prefix_bytes(s, keep) + (keep < total && cap >= 4 ? 3 : 0) + 1 > cap)
+    keep--;
+  size_t len = prefix_bytes(s, keep);
+  memcpy(out, s, len);
+  if (keep < total && len + 3 + 1 <= cap) {
+    memcpy(out + len, "\xe2\x80\xa6", 3);
     len += 3;
   }
   out[len] = '\0';
-  return cut;
+  return keep < total;
 }
 
 double fc_svg_text_width(const char *text, double px) {

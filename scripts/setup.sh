@@ -14,6 +14,9 @@ pkgs=(
   libhdf5-openmpi-dev hdf5-tools
   libpcap-dev zlib1g-dev
   libcmocka-dev libjansson-dev librandom123-dev libxxhash-dev
+  # tests/test_eval_report_cli.sh renders the eval report in headless Chromium (large:
+  # about 350 MB installed) and checks the screenshot with Python.
+  chromium fonts-dejavu-core python3
 )
 
 missing=()

@@ -441,10 +441,12 @@ done:
   return st;
 }
 
-static fc_status acf_run(const fc_eval_options *o, const view *a, const view *b, double *v) {
+/* curves: NULL, or FC_EVAL_NNUM curves to keep (the first run's, for the report). */
+static fc_status acf_run(const fc_eval_options *o, const view *a, const view *b, double *v,
+                         fc_eval_acf_curve *curves) {
   for (int c = 0; c < FC_EVAL_NNUM; c++)
-    FC_CALL(fc_eval_acf_diff(a->ts, a->num[c], a->n, b->ts, b->num[c], b->n, o->acf_max_lag,
-                             &v[V_ACF + c]));
+    FC_CALL(fc_eval_acf_diff_curve(a->ts, a->num[c], a->n, b->ts, b->num[c], b->n, o->acf_max_lag,
+                                   &v[V_ACF + c], curves ? &curves[c] : NULL));
   v[V_METRIC + FC_EVAL_ACF] = mean_defined(v + V_ACF, FC_EVAL_NNUM);
   return FC_OK;
 }
@@ -505,6 +507,10 @@ void fc_eval_results_free(fc_eval_results *res) {
   free(res->synthetic.per_run);
   free(res->reference.per_run);
   res->synthetic.per_run = res->reference.per_run = NULL;
+  for (int c = 0; c < FC_EVAL_NNUM; c++) {
+    fc_eval_acf_curve_free(&res->synthetic.acf_curve[c]);
+    fc_eval_acf_curve_free(&res->reference.acf_curve[c]);
+  }
 }
 
 /* ---------------------------------------------------------------- protocol */
@@ -609,7 +615,7 @@ static fc_status one_run(ctx *cx, int run, table_state *R, table_state *S, table
   /* Synthetic against real. */
   FC_CALL_GOTO(st, compare_samples(cx, &vR, &vS, vs), done);
   FC_CALL_GOTO(st, dkc_run(site, S->t, S->idx, S->m, vs), done);
-  FC_CALL_GOTO(st, acf_run(o, &wR, &wS, vs), done);
+  FC_CALL_GOTO(st, acf_run(o, &wR, &wS, vs, run == 0 ? cx->res->synthetic.acf_curve : NULL), done);
   if (hold) {
     /* MD groups: md_n members, non-members and generated flows; the holdout sample is split in
      * two disjoint halves at most, so the reference row can take its "generated" flows from it
@@ -630,7 +636,8 @@ static fc_status one_run(ctx *cx, int run, table_state *R, table_state *S, table
     /* Reference: the held-out real data in place of the synthetic data. */
     FC_CALL_GOTO(st, compare_samples(cx, &vR, &vH, vr), done);
     FC_CALL_GOTO(st, dkc_run(site, H->t, H->idx, H->m, vr), done);
-    FC_CALL_GOTO(st, acf_run(o, &wR, &wH, vr), done);
+    FC_CALL_GOTO(st, acf_run(o, &wR, &wH, vr, run == 0 ? cx->res->reference.acf_curve : NULL),
+                 done);
     FC_CALL_GOTO(st, md_run(cx, &mem, &non, &gh, src_h, &vr[V_METRIC + FC_EVAL_MD]), done);
     if (m1 > 0) FC_CALL_GOTO(st, pred_run(&wH1, &wT, acc_real, vr), done);
   }

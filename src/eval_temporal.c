@@ -81,25 +81,40 @@ fc_status fci_eval_acf_sparse(const int64_t *pos, const double *val, size_t nnz,
   return FC_OK;
 }
 
-fc_status fci_eval_acf_diff_sparse(const int64_t *pos_r, const double *val_r, size_t nnz_r,
-                                   size_t ns_r, const int64_t *pos_g, const double *val_g,
-                                   size_t nnz_g, size_t ns_g, int max_lag, double *out) {
+void fc_eval_acf_curve_free(fc_eval_acf_curve *c) {
+  if (!c) return;
+  free(c->real);
+  free(c->gen);
+  free(c->band);
+  memset(c, 0, sizeof *c);
+}
+
+/* The ACF difference; with curve != NULL also the curves it was computed from (the plots of
+ * the report show exactly what the metric summed). */
+static fc_status acf_diff_core(const int64_t *pos_r, const double *val_r, size_t nnz_r, size_t ns_r,
+                               const int64_t *pos_g, const double *val_g, size_t nnz_g, size_t ns_g,
+                               int max_lag, double *out, fc_eval_acf_curve *curve) {
   *out = NAN;
+  if (curve) memset(curve, 0, sizeof *curve);
   if (max_lag < 0) return FC_ERROR(FC_ERR_ARG, "ACF: max lag %d", max_lag);
   if (ns_r < 2 || ns_g < 2) return FC_OK;
   int lr = ns_r - 1 < (size_t)max_lag ? (int)(ns_r - 1) : max_lag;
   int lg = ns_g - 1 < (size_t)lr ? (int)(ns_g - 1) : lr;
-  double *ar, *ag;
-  FC_CALL(fci_malloc(((size_t)lr + 1) * sizeof *ar, &ar));
-  fc_status st = fci_malloc(((size_t)lr + 1) * sizeof *ag, &ag);
-  if (st != FC_OK) {
-    free(ar);
-    return st;
+  size_t nl = (size_t)lr + 1;
+  double *ar = NULL, *ag = NULL, *band = NULL, *raw_g = NULL;
+  fc_status st = FC_OK;
+  FC_CALL_GOTO(st, fci_malloc(nl * sizeof *ar, &ar), done);
+  FC_CALL_GOTO(st, fci_malloc(nl * sizeof *ag, &ag), done);
+  if (curve) {
+    FC_CALL_GOTO(st, fci_malloc(nl * sizeof *band, &band), done);
+    FC_CALL_GOTO(st, fci_malloc(nl * sizeof *raw_g, &raw_g), done);
   }
   FC_CALL_GOTO(st, fci_eval_acf_sparse(pos_r, val_r, nnz_r, ns_r, lr, 0, ar), done);
   FC_CALL_GOTO(st, fci_eval_acf_sparse(pos_g, val_g, nnz_g, ns_g, lg, 0, ag), done);
-  for (int k = 0; k <= lr; k++) /* statsmodels' NaN (constant series) and padding become 0 */
+  for (int k = 0; k <= lr; k++) { /* statsmodels' NaN (constant series) and padding become 0 */
+    if (raw_g) raw_g[k] = k > lg ? NAN : ag[k];
     if (k > lg || isnan(ag[k])) ag[k] = 0;
+  }
   /* Bartlett: var_0 = 0, var_1 = 1/n, var_k = (1 + 2 sum_{j=1}^{k-1} acf_j^2) / n; a lag is
    * significant when 0 is outside or on the edge of acf_k +- z sqrt(var_k), tested as the
    * artifact does: (acf - w)(acf + w) >= 0, which is false for NaN. */
@@ -107,14 +122,32 @@ fc_status fci_eval_acf_diff_sparse(const int64_t *pos_r, const double *val_r, si
   for (int k = 0; k <= lr; k++) {
     double var = k == 0 ? 0 : (1 + (k >= 2 ? 2 * cum : 0)) / (double)ns_r;
     double w = Z95 * sqrt(var);
+    if (band) band[k] = w;
     if ((ar[k] - w) * (ar[k] + w) >= 0) s += fabs(ar[k] - ag[k]);
     if (k >= 1) cum += ar[k] * ar[k];
   }
   *out = s / (double)ns_r;
+  if (curve) {
+    curve->nlags = lr;
+    curve->n_real = ns_r;
+    curve->n_gen = ns_g;
+    curve->real = ar;
+    curve->gen = raw_g;
+    curve->band = band;
+    ar = raw_g = band = NULL;
+  }
 done:
   free(ar);
   free(ag);
+  free(band);
+  free(raw_g);
   return st;
+}
+
+fc_status fci_eval_acf_diff_sparse(const int64_t *pos_r, const double *val_r, size_t nnz_r,
+                                   size_t ns_r, const int64_t *pos_g, const double *val_g,
+                                   size_t nnz_g, size_t ns_g, int max_lag, double *out) {
+  return acf_diff_core(pos_r, val_r, nnz_r, ns_r, pos_g, val_g, nnz_g, ns_g, max_lag, out, NULL);
 }
 
 /* Non-zero entries of a dense series. */
@@ -228,23 +261,30 @@ fail:
   return st;
 }
 
-fc_status fc_eval_acf_diff(const int64_t *ts_real, const double *real, size_t nr,
-                           const int64_t *ts_gen, const double *gen, size_t ng, int max_lag,
-                           double *out) {
+fc_status fc_eval_acf_diff_curve(const int64_t *ts_real, const double *real, size_t nr,
+                                 const int64_t *ts_gen, const double *gen, size_t ng, int max_lag,
+                                 double *out, fc_eval_acf_curve *curve) {
   *out = NAN;
+  if (curve) memset(curve, 0, sizeof *curve);
   int64_t *pr = NULL, *pg = NULL;
   double *vr = NULL, *vg = NULL;
   size_t zr, zg, sr, sg;
   fc_status st = FC_OK;
   FC_CALL_GOTO(st, per_second(ts_real, real, nr, &pr, &vr, &zr, &sr), done);
   FC_CALL_GOTO(st, per_second(ts_gen, gen, ng, &pg, &vg, &zg, &sg), done);
-  FC_CALL_GOTO(st, fci_eval_acf_diff_sparse(pr, vr, zr, sr, pg, vg, zg, sg, max_lag, out), done);
+  FC_CALL_GOTO(st, acf_diff_core(pr, vr, zr, sr, pg, vg, zg, sg, max_lag, out, curve), done);
 done:
   free(pr);
   free(vr);
   free(pg);
   free(vg);
   return st;
+}
+
+fc_status fc_eval_acf_diff(const int64_t *ts_real, const double *real, size_t nr,
+                           const int64_t *ts_gen, const double *gen, size_t ng, int max_lag,
+                           double *out) {
+  return fc_eval_acf_diff_curve(ts_real, real, nr, ts_gen, gen, ng, max_lag, out, NULL);
 }
 
 /* ---------------------------------------------------------------- next-value prediction */

@@ -124,6 +124,24 @@ fc_status fc_eval_acf_diff(const int64_t *ts_real, const double *real, size_t nr
                            const int64_t *ts_gen, const double *gen, size_t ng, int max_lag,
                            double *out);
 
+/* The curves behind the ACF difference of one column, for plots: ACF at lags 0..nlags of the
+ * real and of the generated per-second series, NaN where undefined (a constant series, or a lag
+ * at or beyond the generated series' length; the metric counts these as 0), and band[k], the
+ * half-width of the real ACF's Bartlett 95 % band (0 at lag 0): lag k is significant when
+ * |real[k]| >= band[k]. n_real / n_gen: the series' lengths in seconds. All zero (NULL arrays)
+ * when the difference is undefined. */
+typedef struct fc_eval_acf_curve {
+  int nlags;
+  size_t n_real, n_gen;
+  double *real, *gen, *band;
+} fc_eval_acf_curve;
+
+/* fc_eval_acf_diff that also fills *curve (owned by the caller: fc_eval_acf_curve_free). */
+fc_status fc_eval_acf_diff_curve(const int64_t *ts_real, const double *real, size_t nr,
+                                 const int64_t *ts_gen, const double *gen, size_t ng, int max_lag,
+                                 double *out, fc_eval_acf_curve *curve);
+void fc_eval_acf_curve_free(fc_eval_acf_curve *c);
+
 /* Next-value prediction: an order-1 most-frequent-successor model trained on the sequence
  * train (ties: the successor more frequent overall, then the smaller code; an unseen value
  * predicts the most frequent value) and tested on the sequence test: share of t >= 1 with
@@ -212,6 +230,9 @@ typedef struct fc_eval_row {
   fc_eval_stat jsd_col[FC_EVAL_NCAT], pred_col[FC_EVAL_NCAT];
   fc_eval_stat emd_col[FC_EVAL_NNUM], emd_w1_col[FC_EVAL_NNUM], acf_col[FC_EVAL_NNUM];
   double *per_run; /* runs x FC_EVAL_NMETRICS, row-major; NaN where undefined */
+  /* The first run's ACF curves per continuous column (the real window against this row's
+   * window): what eval --report plots. */
+  fc_eval_acf_curve acf_curve[FC_EVAL_NNUM];
 } fc_eval_row;
 
 typedef struct fc_eval_results {

@@ -17,6 +17,7 @@
 #include "flowchronicle/eval.h"
 #include "flowchronicle/ingest.h"
 #include "flowchronicle/log.h"
+#include "flowchronicle/report.h"
 #include "flowchronicle/store.h"
 #include "flowchronicle/version.h"
 
@@ -51,6 +52,9 @@ static void usage(FILE *out) {
           "Output:\n"
           "  --json              one JSON document: options, inputs, every metric's mean, sd\n"
           "                      and per-run values, per-column and per-rule values\n"
+          "  --report DIR        also write DIR/index.html: one self-contained page with the\n"
+          "                      metric table and charts (distributions, flows per hour, ACF\n"
+          "                      curves, domain rules); DIR is created when missing\n"
           "  -h, --help          this help\n"
           "\n"
           "Arrows: higher is better (up), lower is better (down); MD is best close to the\n"
@@ -327,6 +331,7 @@ int fc_cmd_eval(int argc, char **argv) {
   fc_eval_options_default(&o);
   const char *paths[3] = {NULL, NULL, NULL}, *fmt_name = "flows";
   const char *fmt_one[3] = {NULL, NULL, NULL};
+  const char *report_dir = NULL;
   bool json = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
@@ -337,6 +342,9 @@ int fc_cmd_eval(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "--json")) {
       json = true;
+    } else if ((v = opt_value(argc, argv, &i, "--report", &missing))) {
+      if (!*v) return fc_cli_usage_error(cmd, "--report needs a directory");
+      report_dir = v;
     } else if ((v = opt_value(argc, argv, &i, "--real", &missing))) {
       paths[0] = v;
     } else if ((v = opt_value(argc, argv, &i, "--synthetic", &missing))) {
@@ -420,6 +428,23 @@ int fc_cmd_eval(int argc, char **argv) {
     rc = print_json(&res, &o, fmt_one, paths);
   else
     print_table(&res, &o);
+  if (report_dir) {
+    double t0 = fc_now();
+    const char *shown_fmt[3];
+    for (int k = 0; k < 3; k++)
+      shown_fmt[k] = !paths[k]                                                    ? NULL
+                     : ends_with(paths[k], ".h5") || ends_with(paths[k], ".hdf5") ? "hdf5"
+                                                                                  : fmt_one[k];
+    fc_eval_report_input ri = {&res,
+                               &o,
+                               {&t[0], &t[1], paths[2] ? &t[2] : NULL},
+                               {paths[0], paths[1], paths[2]},
+                               {shown_fmt[0], shown_fmt[1], shown_fmt[2]},
+                               fc_cli_command_line()};
+    st = fc_eval_report_write(report_dir, &ri);
+    if (st == FC_OK)
+      fc_log_info("eval: report written to %s/index.html in %.2f s", report_dir, fc_now() - t0);
+  }
   fc_eval_results_free(&res);
 done:
   for (int k = 0; k < 3; k++)

@@ -372,10 +372,14 @@ int fc_cmd_mine(int argc, char **argv) {
   int rc = 0;
   bool interrupted = false;
   fc_status st = run(&a, &interrupted);
-  if (st != FC_OK)
+  if (st != FC_OK) {
     rc = fc_cli_fail("mine", st);
-  else if (interrupted)
+    /* The other ranks may be waiting in a collective this rank will never reach (it failed
+     * alone: out of memory, say): end the whole job rather than let it hang. */
+    if (fc_cli_size() > 1) MPI_Abort(MPI_COMM_WORLD, rc);
+  } else if (interrupted) {
     rc = EXIT_RESUMABLE;
+  }
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   return rc;
 }

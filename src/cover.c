@@ -195,11 +195,35 @@ static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *
   return -1;
 }
 
+/* For a row without USE cells the next match after a row is a monotone function of that row:
+ * the last answer is remembered and reused while the queries move forward (starts are taken in
+ * ascending order), so a long stretch without a match is scanned once, not once per start. */
+typedef struct next_cache {
+  int64_t prev, ans, limit; /* ans: first match in (prev, limit], or -1 */
+  bool valid;
+} next_cache;
+
+static int64_t find_next_cached(const fc_mdata *m, const row_plan *rp, const uint32_t *bound,
+                                uint32_t prev, int64_t limit, next_cache *c) {
+  bool fixed_only = true;
+  for (int k = 0; k < rp->n_con && fixed_only; k++) fixed_only = rp->con[k].var < 0;
+  if (!fixed_only) return find_next(m, rp, bound, prev, limit);
+  if (c->valid && (int64_t)prev >= c->prev) {
+    if (c->ans > (int64_t)prev) return m->ticks[c->ans] <= limit ? c->ans : -1;
+    if (c->ans < 0 && limit <= c->limit) return -1;
+  }
+  int64_t a = find_next(m, rp, bound, prev, limit);
+  *c = (next_cache){prev, a, limit, true};
+  return a;
+}
+
 /* Windows starting at the given candidate start rows (ascending), appended to out. */
 static fc_status windows_from_starts(const fc_mdata *m, const fc_pattern *p, const row_plan *plan,
                                      int64_t max_span, const uint32_t *starts, size_t n_starts,
                                      fc_windows *out) {
   uint32_t ids[FC_MAX_PROWS], bound[FC_MAX_VARS];
+  next_cache cache[FC_MAX_PROWS];
+  memset(cache, 0, sizeof cache);
   for (size_t s = 0; s < n_starts; s++) {
     uint32_t i = starts[s];
     if (!row_matches(m, &plan[0], bound, i)) continue;
@@ -208,7 +232,7 @@ static fc_status windows_from_starts(const fc_mdata *m, const fc_pattern *p, con
     int64_t limit = m->ticks[i] + max_span;
     int r = 1;
     for (; r < p->n_rows; r++) {
-      int64_t j = find_next(m, &plan[r], bound, ids[r - 1], limit);
+      int64_t j = find_next_cached(m, &plan[r], bound, ids[r - 1], limit, &cache[r]);
       if (j < 0) break;
       ids[r] = (uint32_t)j;
       for (int k = 0; k < plan[r].n_set; k++)

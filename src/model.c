@@ -51,6 +51,10 @@ struct fc_model {
   uint64_t n_uncovered; /* over all ranks */
   double empty_total;
   double model_bits, data_bits;
+  /* Scratch per column for alphabets (domain-sized, reused): stamp[c][code] == gen marks a code
+   * seen in the current variable; pos[c][code] is its index in the alphabet. */
+  uint32_t *stamp[FC_NCOLS], *pos[FC_NCOLS];
+  uint32_t gen;
 };
 
 enum { TRIAL_ADD, TRIAL_REMOVE };
@@ -143,18 +147,9 @@ static int u32_cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static uint32_t find_code(const uint32_t *alpha, uint32_t n, uint32_t code) {
-  uint32_t lo = 0, hi = n;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (alpha[mid] < code) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
 /* Evaluates pattern P on the given used windows: time and usage bits, and the KT bits of its BN,
  * learning the structure when `learn` (and storing it in P) or recounting P's structure. */
-static fc_status eval_pattern(const fc_model *m, fci_pat *P, const fc_windows *used, bool learn,
+static fc_status eval_pattern(fc_model *m, fci_pat *P, const fc_windows *used, bool learn,
                               fci_eval *ev) {
   fc_status st = FC_OK;
   const fc_mdata *md = m->md;
@@ -192,20 +187,35 @@ static fc_status eval_pattern(const fc_model *m, fci_pat *P, const fc_windows *u
     for (int v = 0; v < nv; v++) {
       uint32_t *col = vals + (size_t)v * u;
       for (size_t w = 0; w < u; w++) col[w] = md->codes[P->vcol[v]][used->ids[w * (size_t)R + P->vrow[v]]];
-      /* Alphabet: the distinct codes over all ranks, ascending; values become indices. */
+      /* Alphabet: the distinct codes over all ranks, ascending; values become indices. The
+       * distinct codes are found with a stamp per code (no sort of all values), then only
+       * they are sorted. */
+      int c = P->vcol[v];
+      if (!m->stamp[c]) {
+        FC_CALL_GOTO(st, fci_calloc(md->domain[c] + 1, sizeof *m->stamp[c], &m->stamp[c]), fail);
+        FC_CALL_GOTO(st, fci_malloc((md->domain[c] + 1) * sizeof *m->pos[c], &m->pos[c]), fail);
+      }
+      if (++m->gen == 0) { /* wrapped: clear the stamps once */
+        for (int cc = 0; cc < FC_NCOLS; cc++)
+          if (m->stamp[cc]) memset(m->stamp[cc], 0, (md->domain[cc] + 1) * sizeof *m->stamp[cc]);
+        m->gen = 1;
+      }
       uint32_t *a;
       FC_CALL_GOTO(st, fci_malloc((u ? u : 1) * sizeof *a, &a), fail);
-      if (u) memcpy(a, col, u * sizeof *a);
-      qsort(a, u, sizeof *a, u32_cmp);
       size_t k = 0;
-      for (size_t i = 0; i < u; i++)
-        if (i == 0 || a[i] != a[k - 1]) a[k++] = a[i];
+      for (size_t w = 0; w < u; w++)
+        if (m->stamp[c][col[w]] != m->gen) {
+          m->stamp[c][col[w]] = m->gen;
+          a[k++] = col[w];
+        }
+      qsort(a, k, sizeof *a, u32_cmp);
       size_t kg = 0;
       st = fc_dist_union_u32(md->comm, a, k, &ev->alpha[v], &kg);
       free(a);
       if (st != FC_OK) goto fail;
       ev->card[v] = (uint32_t)kg;
-      for (size_t w = 0; w < u; w++) col[w] = find_code(ev->alpha[v], ev->card[v], col[w]);
+      for (size_t j = 0; j < kg; j++) m->pos[c][ev->alpha[v][j]] = (uint32_t)j;
+      for (size_t w = 0; w < u; w++) col[w] = m->pos[c][col[w]];
       cols[v] = col;
     }
     fc_dist_bn_ctx data = {{nv, u, cols, ev->card}, md->comm};
@@ -328,6 +338,10 @@ void fc_model_destroy(fc_model **pm) {
   for (size_t k = 0; k < m->n; k++) pat_destroy(&m->pats[k]);
   free(m->pats);
   free(m->order);
+  for (int c = 0; c < FC_NCOLS; c++) {
+    free(m->stamp[c]);
+    free(m->pos[c]);
+  }
   fc_cover_free(&m->cover);
   fc_bn_destroy(&m->base_bn);
   free(m);

@@ -200,20 +200,31 @@ static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *
  * ascending order), so a long stretch without a match is scanned once, not once per start. */
 typedef struct next_cache {
   int64_t prev, ans, limit; /* ans: first match in (prev, limit], or -1 */
+  uint32_t key;             /* the bound value, for rows with one USE cell */
   bool valid;
 } next_cache;
 
+/* Slots per row for rows with one USE cell: the same reasoning per bound value (a host's next
+ * flow), direct-mapped by value; a collision only costs a fresh search. */
+#define NEXT_SLOTS 256
+
 static int64_t find_next_cached(const fc_mdata *m, const row_plan *rp, const uint32_t *bound,
-                                uint32_t prev, int64_t limit, next_cache *c) {
-  bool fixed_only = true;
-  for (int k = 0; k < rp->n_con && fixed_only; k++) fixed_only = rp->con[k].var < 0;
-  if (!fixed_only) return find_next(m, rp, bound, prev, limit);
-  if (c->valid && (int64_t)prev >= c->prev) {
+                                uint32_t prev, int64_t limit, next_cache *slots) {
+  int n_use = 0;
+  uint32_t key = 0;
+  for (int k = 0; k < rp->n_con; k++)
+    if (rp->con[k].var >= 0) {
+      n_use++;
+      key = bound[rp->con[k].var];
+    }
+  if (n_use > 1) return find_next(m, rp, bound, prev, limit);
+  next_cache *c = &slots[n_use ? (key * 2654435761u) % NEXT_SLOTS : 0];
+  if (c->valid && c->key == key && (int64_t)prev >= c->prev) {
     if (c->ans > (int64_t)prev) return m->ticks[c->ans] <= limit ? c->ans : -1;
     if (c->ans < 0 && limit <= c->limit) return -1;
   }
   int64_t a = find_next(m, rp, bound, prev, limit);
-  *c = (next_cache){prev, a, limit, true};
+  *c = (next_cache){prev, a, limit, key, true};
   return a;
 }
 
@@ -222,8 +233,9 @@ static fc_status windows_from_starts(const fc_mdata *m, const fc_pattern *p, con
                                      int64_t max_span, const uint32_t *starts, size_t n_starts,
                                      fc_windows *out) {
   uint32_t ids[FC_MAX_PROWS], bound[FC_MAX_VARS];
-  next_cache cache[FC_MAX_PROWS];
-  memset(cache, 0, sizeof cache);
+  /* Zeroed slots only for the rows the pattern has (row 0 needs none). */
+  next_cache *cache;
+  FC_CALL(fci_calloc((size_t)p->n_rows * NEXT_SLOTS, sizeof *cache, &cache));
   for (size_t s = 0; s < n_starts; s++) {
     uint32_t i = starts[s];
     if (!row_matches(m, &plan[0], bound, i)) continue;
@@ -232,14 +244,22 @@ static fc_status windows_from_starts(const fc_mdata *m, const fc_pattern *p, con
     int64_t limit = m->ticks[i] + max_span;
     int r = 1;
     for (; r < p->n_rows; r++) {
-      int64_t j = find_next_cached(m, &plan[r], bound, ids[r - 1], limit, &cache[r]);
+      int64_t j = find_next_cached(m, &plan[r], bound, ids[r - 1], limit,
+                                   cache + (size_t)r * NEXT_SLOTS);
       if (j < 0) break;
       ids[r] = (uint32_t)j;
       for (int k = 0; k < plan[r].n_set; k++)
         bound[plan[r].set_var[k]] = m->codes[plan[r].set_col[k]][j];
     }
-    if (r == p->n_rows) FC_CALL(windows_push(out, ids));
+    if (r == p->n_rows) {
+      fc_status st = windows_push(out, ids);
+      if (st != FC_OK) {
+        free(cache);
+        return st;
+      }
+    }
   }
+  free(cache);
   return FC_OK;
 }
 

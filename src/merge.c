@@ -506,8 +506,8 @@ fc_status fc_merge_files(const char *const *inputs, size_t n, const char *output
     int h = is_hdf5(inputs[i], &st);
     if (h < 0) return st;
     if (kind >= 0 && h != kind)
-      return FC_ERROR(FC_ERR_FORMAT, "merge: %s is %s, %s is not", inputs[i],
-                      h ? "HDF5" : "text", inputs[0]);
+      return FC_ERROR(FC_ERR_FORMAT, "merge: %s is %s but %s is %s: parts are of one format",
+                      inputs[0], kind ? "HDF5" : "text", inputs[i], h ? "HDF5" : "text");
     kind = h;
   }
   rep->hdf5 = kind;

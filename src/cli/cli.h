@@ -38,6 +38,8 @@ int fc_cli_parse_long(const char *s, long long lo, long long hi, long long *out)
 
 /* Commands (src/cli/cmd_<name>.c). */
 int fc_cmd_eval(int argc, char **argv);
+int fc_cmd_generate(int argc, char **argv);
+int fc_cmd_merge(int argc, char **argv);
 
 /* Loads an input of eval (and of the report built on it) into an initialised, empty table: an
  * HDF5 dataset (path ending in .h5 or .hdf5: its raw flows, every row, read with MPI_COMM_SELF)

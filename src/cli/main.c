@@ -26,6 +26,8 @@ static const command commands[] = {
     {"mine", fc_cmd_mine, "mine the pattern model of a dataset (MDL search)"},
     {"show", fc_cmd_show, "print the patterns of a model in words or as JSON"},
     {"eval", fc_cmd_eval, "quality metrics of synthetic flows against real ones (paper Table 2)"},
+    {"generate", fc_cmd_generate, "synthetic flows from a model over a period, one part per rank"},
+    {"merge", fc_cmd_merge, "merge the part files of a generate run into one time-ordered file"},
     {NULL, NULL, NULL},
 };
 

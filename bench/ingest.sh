@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 mb=$(zcat "$data" | wc -c)
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores"
 echo "| run | wall s | parse records/s | parse MB/s | session rule s | encode s | write s | records/s overall | peak MB |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for run in 1 2 3; do

@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 limit=${FC_BENCH_TIME_LIMIT:-30m}
-echo "threads $OMP_NUM_THREADS, load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "threads $OMP_NUM_THREADS, load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores"
 echo "| input | records | flows | wall s | iterations | patterns | candidates | total / empty | peak MB |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do

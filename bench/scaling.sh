@@ -16,7 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 "$fc" -q ingest --format ugr16 -o "$work/u.h5" "$data"
-echo "$its iterations; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "$its iterations; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores"
 echo "| ranks x threads | wall s | speed-up | efficiency | MB communicated | peak MB per rank | same model |"
 echo "|---|---:|---:|---:|---:|---:|---|"
 base=""

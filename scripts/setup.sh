@@ -14,6 +14,7 @@ pkgs=(
   libhdf5-openmpi-dev hdf5-tools
   libpcap-dev zlib1g-dev
   libcmocka-dev libjansson-dev librandom123-dev libxxhash-dev
+  slurm-wlm munge shellcheck
 )
 
 missing=()

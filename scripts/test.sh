@@ -16,5 +16,6 @@ if [ "${FC_TEST_SANITIZE:-1}" = 1 ]; then
     -DCMAKE_BUILD_TYPE=Debug
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
   # The sanitizer options (and the Open MPI leak suppressions) are set per test by CMake.
-  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" ${FC_SANITIZE_CTEST_ARGS:-}
+  read -r -a extra <<<"${FC_SANITIZE_CTEST_ARGS:-}"
+  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" "${extra[@]}"
 fi

@@ -14,7 +14,8 @@
 #   FC_STAGES       (ingest mine generate merge)  the stages to submit, in this order
 #   FC_WORKDIR      (./fc-run)              results and logs (logs/ inside)
 #   FC_DATASET      (FC_WORKDIR/dataset.h5), FC_MODEL (FC_WORKDIR/model.h5),
-#   FC_PARTS        (FC_WORKDIR/generated.parts), FC_FLOWS (FC_WORKDIR/generated.csv)
+#   FC_PARTS        (FC_WORKDIR/generated.parts), FC_FLOWS (FC_WORKDIR/generated.csv, or
+#                   generated.h5 when FC_GEN_FORMAT=h5)
 #   FC_BIN          (build/flowchronicle of this checkout if built, else flowchronicle on PATH)
 #   FC_SBATCH_ARGS  (none)                  sbatch options for every stage (partition, account, qos)
 #   FC_INGEST_SBATCH, FC_MINE_SBATCH, FC_GENERATE_SBATCH, FC_MERGE_SBATCH (none)
@@ -43,7 +44,11 @@ workdir=$(cd "$workdir" && pwd)
 export FC_DATASET=${FC_DATASET:-$workdir/dataset.h5}
 export FC_MODEL=${FC_MODEL:-$workdir/model.h5}
 export FC_PARTS=${FC_PARTS:-$workdir/generated.parts}
-export FC_FLOWS=${FC_FLOWS:-$workdir/generated.csv}
+if [ "${FC_GEN_FORMAT:-csv}" = h5 ]; then
+  export FC_FLOWS=${FC_FLOWS:-$workdir/generated.h5}
+else
+  export FC_FLOWS=${FC_FLOWS:-$workdir/generated.csv}
+fi
 if [ -z "${FC_BIN:-}" ]; then
   if [ -x "$here/../build/flowchronicle" ]; then
     FC_BIN=$(cd "$here/../build" && pwd)/flowchronicle

@@ -27,6 +27,8 @@ stop_cluster() {
   rm -rf "$cluster_top"
 }
 trap stop_cluster EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 "$here/slurm/start.sh" "$cluster"
 # shellcheck source=/dev/null
 . "$cluster/env.sh"

@@ -44,6 +44,8 @@ cluster_cleanup() {
   exit $rc
 }
 trap cluster_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 "$src/slurm/start.sh" "$cluster" || fail "the local cluster did not start (logs above)"
 # shellcheck source=/dev/null

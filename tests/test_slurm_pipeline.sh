@@ -3,7 +3,8 @@
 # ingest -> mine -> generate -> merge with sbatch on two days of demo data and waits. Checks the
 # jobs completed in order, each result (dataset rows, a readable model mined with the job's
 # cpus-per-task as its thread count, the generated parts and the merged, time-ordered flows),
-# the logs, and that the jobs' scratch directories are gone. generate and merge are left out,
+# the logs, and that the jobs' scratch directories are gone; the flows of the 2-rank generate job
+# equal those of one direct 'generate --merge' run. generate and merge are left out,
 # with a message, while 'flowchronicle generate --help' fails (the command is not there yet).
 # Usage: test_slurm_pipeline.sh FLOWCHRONICLE BUILD_DIR
 set -euo pipefail
@@ -89,6 +90,10 @@ assert all(a <= b for a, b in zip(t, t[1:])), "not time-ordered"
 assert lo <= t[0] and t[-1] < hi, (t[0], t[-1])
 PY
   "$fc" ingest --format flows -o back.h5 run/generated.csv 2>/dev/null || fail "the merged flows do not ingest back"
+  # The same options in one process, outside Slurm, give the same bytes as the 2-rank job.
+  "$fc" generate -m run/model.h5 -o direct.csv --start 2024-03-04 --end 2024-03-05 --slice 1h \
+    --seed 7 --merge 2>direct.txt || { cat direct.txt; fail "generate outside Slurm"; }
+  cmp -s direct.csv run/generated.csv || fail "the job's flows differ from one direct generate run"
   ok
 fi
 

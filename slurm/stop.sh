@@ -39,7 +39,7 @@ steps() {
   for d in /proc/[0-9]*; do
     p=${d#/proc/}
     [ "$(cat "$d/comm" 2>/dev/null)" = slurmstepd ] || continue
-    tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf" && echo "$p"
+    { tr '\0' '\n' <"$d/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$conf" && echo "$p"
   done
   return 0
 }

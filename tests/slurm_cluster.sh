@@ -34,7 +34,7 @@ cluster_cleanup() {
     for p in $cluster_pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
     for d in /proc/[0-9]*; do
       [ "$(cat "$d/comm" 2>/dev/null)" = slurmstepd ] || continue
-      tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$cluster/etc/slurm.conf" &&
+      { tr '\0' '\n' <"$d/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$cluster/etc/slurm.conf" &&
         left="$left ${d#/proc/}"
     done
     [ -z "$left" ] || { echo "FAIL: still running after slurm/stop.sh:$left" >&2; rc=1; }

@@ -17,6 +17,7 @@ pkgs=(
   # tests/test_eval_report_cli.sh renders the eval report in headless Chromium (large:
   # about 350 MB installed) and checks the screenshot with Python.
   chromium fonts-dejavu-core python3
+  slurm-wlm munge shellcheck
 )
 
 missing=()

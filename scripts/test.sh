@@ -17,5 +17,6 @@ if [ "${FC_TEST_SANITIZE:-1}" = 1 ]; then
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
   # The sanitizer options (and the Open MPI leak suppressions) are set per test by CMake. Tests
   # labelled slow (long mining runs) ran above and are left out here.
-  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" -LE slow ${FC_SANITIZE_CTEST_ARGS:-}
+  read -r -a extra <<<"${FC_SANITIZE_CTEST_ARGS:-}"
+  ctest --test-dir "$here/build-sanitize" --output-on-failure -j "$jobs" -LE slow "${extra[@]}"
 fi

@@ -9,6 +9,7 @@
 # The data must take mine longer than the first signal (at most 45 s into a run): the demo week
 # (about 90 s), or two days under the sanitizers (about 6 times slower).
 # Usage: test_slurm_requeue.sh FLOWCHRONICLE BUILD_DIR
+# ctest-labels: slow
 set -euo pipefail
 fc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 # shellcheck source=tests/slurm_cluster.sh

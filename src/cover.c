@@ -412,6 +412,7 @@ static int wref_cmp(const void *pa, const void *pb) { return fc_window_ref_cmp(p
  * counting sort on the gaps (stable: start order is kept among equal gaps) beats qsort. */
 fc_status fc_window_refs(const fc_windows *w, int covered_cells, uint32_t pattern,
                          fc_window_ref **refs, size_t *n, size_t *cap) {
+  if (w->n == 0) return FC_OK;
   if (*n + w->n > *cap) {
     size_t nc = *cap ? *cap : 1024;
     while (nc < *n + w->n) nc *= 2;
@@ -701,7 +702,7 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
     for (size_t k = 0; k < n_patterns; k++)
       FC_CALL_GOTO(st, fc_window_refs(windows[k], covered_cells[k], (uint32_t)k, &refs, &o, &cap),
                    fail);
-    qsort(refs, total, sizeof *refs, wref_cmp);
+    if (total) qsort(refs, total, sizeof *refs, wref_cmp);
     order = refs;
   }
   size_t *used_n;

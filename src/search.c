@@ -535,7 +535,7 @@ static fc_status iter_init(cand_iter *it, cand_list *l) {
   it->batch = 4;
 #endif
   if (it->batch < 8) it->batch = 8;
-  qsort(l->v, l->n, sizeof *l->v, cand_cmp_ub);
+  if (l->n) qsort(l->v, l->n, sizeof *l->v, cand_cmp_ub);
   return fci_malloc((l->n ? l->n : 1) * sizeof *it->pending, &it->pending);
 }
 

@@ -287,8 +287,15 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   fc_progress prog;
   fc_progress_start(&prog, progress_s);
   double t0 = fc_now();
-  for (uint64_t j0 = 0; st == FC_OK && j0 < n_mine; j0 += batch) {
-    size_t nb = (size_t)(n_mine - j0 < batch ? n_mine - j0 : batch);
+  /* Every rank runs the same number of rounds (ranks differ by at most one slice), and the ranks
+   * agree after each round: a failure anywhere stops all of them at once, and rank 0 learns the
+   * flows generated so far for its progress line. */
+  const uint64_t per_rank = (n + (uint64_t)size - 1) / (uint64_t)size;
+  const uint64_t rounds = (per_rank + batch - 1) / batch;
+  st = fci_h5_agree(comm, st, "generate: opening the parts");
+  for (uint64_t round = 0; st == FC_OK && round < rounds; round++) {
+    uint64_t j0 = round * batch;
+    size_t nb = j0 < n_mine ? (size_t)(n_mine - j0 < batch ? n_mine - j0 : batch) : 0;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t i = 0; i < nb; i++) {
       uint64_t k = (uint64_t)rank + (j0 + i) * (uint64_t)size;
@@ -305,18 +312,21 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
       fc_generator_slice_span(g, next, &a, &b);
       bound = a;
     }
-    if (st == FC_OK) st = fc_gen_writer_add(w, slices, nb, bound);
+    if (st == FC_OK && nb) st = fc_gen_writer_add(w, slices, nb, bound);
     for (size_t i = 0; i < nb; i++) fc_gen_slice_destroy(&slices[i]);
+    st = fci_h5_agree(comm, st, "generate");
+    uint64_t flows = mine.flows, all = 0;
+    if (st == FC_OK && MPI_Allreduce(&flows, &all, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+      st = FC_ERROR(FC_ERR_MPI, "generate: MPI_Allreduce of the progress failed");
     if (st == FC_OK && rank == 0 && fc_progress_due(&prog)) {
       char when[FC_TIME_STRLEN];
-      uint64_t last = (uint64_t)rank + (j0 + nb - 1) * (uint64_t)size;
-      fc_generator_slice_span(g, last, &a, &b);
+      uint64_t done = (j0 + batch) * (uint64_t)size < n ? (j0 + batch) * (uint64_t)size : n;
+      fc_generator_slice_span(g, done - 1, &a, &b);
       fc_time_format(b, when);
       double dt = fc_now() - t0;
-      fc_log_info("generate: rank 0 has %llu of its %llu slices (up to %.19s), %llu flows, "
-                  "%.0f flows/s per rank",
-                  (unsigned long long)(j0 + nb), (unsigned long long)n_mine, when,
-                  (unsigned long long)mine.flows, dt > 0 ? (double)mine.flows / dt : 0.0);
+      fc_log_info("generate: %llu of %llu slices (up to %.19s UTC), %llu flows, %.0f flows/s",
+                  (unsigned long long)done, (unsigned long long)n, when, (unsigned long long)all,
+                  dt > 0 ? (double)all / dt : 0.0);
     }
   }
   free(slices);

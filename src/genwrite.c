@@ -197,8 +197,10 @@ fc_status fc_gen_writer_add(fc_gen_writer *w, fc_gen_slice **slices, size_t n, i
   carry = NULL;
 out:
   fc_gen_slice_destroy(&carry);
-  for (size_t i = 0; src && i < n_src; i++) fc_gen_slice_destroy(&src[i]);
-  for (size_t i = 0; i < n; i++) fc_gen_slice_destroy(&slices[i]);
+  for (size_t i = 0; src && i < n_src; i++)
+    fc_gen_slice_destroy(&src[i]);
+  for (size_t i = 0; i < n; i++)
+    fc_gen_slice_destroy(&slices[i]);
   free(src);
   free(pos);
   return st;
@@ -245,8 +247,8 @@ fc_status fc_gen_writer_commit(fc_gen_writer **wp, const fc_generate_stats *stat
     st = write_generate_attrs(w, stats ? stats : &none);
     fci_h5_quiet_end(&q);
     if (st == FC_OK) {
-      fci_dsw_provenance p = {w->command_line, "generate", w->model_path, w->model_sha256,
-                              w->n_parts, w->threads};
+      fci_dsw_provenance p = {w->command_line, "generate", w->model_path,
+                              w->model_sha256, w->n_parts, w->threads};
       st = fci_dsw_commit(&w->dsw, &p);
     }
   }
@@ -276,11 +278,12 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   fc_gen_writer *w = NULL;
   fc_status st = fc_gen_writer_open(g, part_path, p, &w);
   const uint64_t n = g->n_slices;
-  const uint64_t n_mine = (uint64_t)rank < n ? (n - (uint64_t)rank + (uint64_t)size - 1) / (uint64_t)size : 0;
+  const uint64_t n_mine =
+      (uint64_t)rank < n ? (n - (uint64_t)rank + (uint64_t)size - 1) / (uint64_t)size : 0;
   const size_t batch = (size_t)(2 * max_threads());
   fc_gen_slice **slices = NULL;
   fc_status *sts = NULL;
-  char (*msgs)[512] = NULL;
+  char(*msgs)[512] = NULL;
   if (st == FC_OK) st = fci_calloc(batch, sizeof *slices, &slices);
   if (st == FC_OK) st = fci_calloc(batch, sizeof *sts, &sts);
   if (st == FC_OK) st = fci_calloc(batch, sizeof *msgs, &msgs);
@@ -313,7 +316,8 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
       bound = a;
     }
     if (st == FC_OK && nb) st = fc_gen_writer_add(w, slices, nb, bound);
-    for (size_t i = 0; i < nb; i++) fc_gen_slice_destroy(&slices[i]);
+    for (size_t i = 0; i < nb; i++)
+      fc_gen_slice_destroy(&slices[i]);
     st = fci_h5_agree(comm, st, "generate");
     uint64_t flows = mine.flows, all = 0;
     if (st == FC_OK && MPI_Allreduce(&flows, &all, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS)
@@ -349,7 +353,8 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   in[2] = mine.records;
   in[3] = mine.truncated;
   in[4] = mine.repaired;
-  for (int r = 0; r < FC_REPAIR_KINDS; r++) in[5 + r] = mine.repairs[r];
+  for (int r = 0; r < FC_REPAIR_KINDS; r++)
+    in[5 + r] = mine.repairs[r];
   if (MPI_Allreduce(in, out, 5 + FC_REPAIR_KINDS, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS &&
       st == FC_OK)
     st = FC_ERROR(FC_ERR_MPI, "generate: MPI_Allreduce of the statistics failed");
@@ -358,7 +363,8 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   total->records = out[2];
   total->truncated = out[3];
   total->repaired = out[4];
-  for (int r = 0; r < FC_REPAIR_KINDS; r++) total->repairs[r] = out[5 + r];
+  for (int r = 0; r < FC_REPAIR_KINDS; r++)
+    total->repairs[r] = out[5 + r];
   FC_CALL(st);
   return FC_OK;
 }

@@ -99,7 +99,8 @@ int main(int argc, char **argv) {
   }
   printf("format,flows,gen_cpu_s,write_cpu_s,flows_per_s_gen,flows_per_s_total,bytes\n");
   int rc = 0;
-  for (char *f = strtok(formats, ","); f && !rc; f = strtok(NULL, ",")) rc = run(&m, argv[2], days, scale, f);
+  for (char *f = strtok(formats, ","); f && !rc; f = strtok(NULL, ","))
+    rc = run(&m, argv[2], days, scale, f);
   fc_model_file_free(&m);
   MPI_Finalize();
   return rc;

@@ -74,7 +74,8 @@ static fc_status stream_create(fci_dsw *w, stream *s, const char *name, hid_t ty
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 ||
       H5Pset_obj_track_times(dcpl, 0) < 0 ||
-      (w->deflate > 0 && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)w->deflate) < 0)))
+      (w->deflate > 0 &&
+       (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)w->deflate) < 0)))
     st = FCI_H5_FAIL(FC_ERR_HDF5, w->w.file, name, "cannot set up dataset");
   if (st == FC_OK) {
     s->dset = H5Dcreate2(w->w.file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -109,7 +110,8 @@ out:
 
 static fc_status flush(fci_dsw *w) {
   if (w->fill == 0) return FC_OK;
-  for (int i = 0; i < w->n_streams; i++) FC_CALL(stream_flush(w, &w->s[i], w->fill));
+  for (int i = 0; i < w->n_streams; i++)
+    FC_CALL(stream_flush(w, &w->s[i], w->fill));
   w->rows += w->fill;
   w->fill = 0;
   return FC_OK;
@@ -122,7 +124,8 @@ static void release(fci_dsw *w) {
     free(w->s[i].buf);
     w->s[i].buf = NULL;
   }
-  for (int c = 0; c < FC_NCOLS; c++) free(w->counts[c]);
+  for (int c = 0; c < FC_NCOLS; c++)
+    free(w->counts[c]);
   free(w);
 }
 
@@ -148,12 +151,13 @@ fc_status fci_dsw_open(const char *path, const fci_dsw_encoding *e, int deflate,
   FC_CALL(fci_calloc(1, sizeof *w, &w));
   w->e = *e;
   w->deflate = deflate < 0 ? 0 : deflate > 9 ? 9 : deflate;
-  for (int i = 0; i < MAX_STREAMS; i++) w->s[i].dset = H5I_INVALID_HID;
+  for (int i = 0; i < MAX_STREAMS; i++)
+    w->s[i].dset = H5I_INVALID_HID;
   fc_status st = FC_OK;
   for (int c = 0; c < e->n_cols; c++)
-    FC_CALL_GOTO(st, fci_calloc(e->cols[c].domain ? e->cols[c].domain : 1, sizeof(uint64_t),
-                                &w->counts[c]),
-                 fail_mem);
+    FC_CALL_GOTO(
+        st, fci_calloc(e->cols[c].domain ? e->cols[c].domain : 1, sizeof(uint64_t), &w->counts[c]),
+        fail_mem);
   fci_h5_quiet q;
   fci_h5_quiet_begin(&q);
   st = fci_h5_writer_create(path, &w->w);
@@ -165,7 +169,7 @@ fc_status fci_dsw_open(const char *path, const fci_dsw_encoding *e, int deflate,
     const char *name;
     int kind; /* 0 i64, 1 u8, 2 u16, 3 u32, 4 u64 */
     size_t width;
-  } raw[] = {{"/raw/ts_us", 0, 0},        {"/raw/duration_us", 0, 0}, {"/raw/proto", 1, 0},
+  } raw[] = {{"/raw/ts_us", 0, 0},         {"/raw/duration_us", 0, 0}, {"/raw/proto", 1, 0},
              {"/raw/src_ip_family", 1, 0}, {"/raw/src_ip", 1, 16},     {"/raw/dst_ip_family", 1, 0},
              {"/raw/dst_ip", 1, 16},       {"/raw/src_port", 2, 0},    {"/raw/dst_port", 2, 0},
              {"/raw/flags", 1, 0},         {"/raw/fwd_pkts", 4, 0},    {"/raw/bwd_pkts", 4, 0},
@@ -240,8 +244,12 @@ fc_status fci_dsw_append(fci_dsw *w, const fc_flow *f, const uint32_t *codes) {
   return FC_OK;
 }
 
-uint64_t fci_dsw_rows(const fci_dsw *w) { return w->rows + w->fill; }
-hid_t fci_dsw_file(const fci_dsw *w) { return w->w.file; }
+uint64_t fci_dsw_rows(const fci_dsw *w) {
+  return w->rows + w->fill;
+}
+hid_t fci_dsw_file(const fci_dsw *w) {
+  return w->w.file;
+}
 
 static bool same_dictionary(const fc_column *a, const fc_column *b) {
   if (a->kind != b->kind || a->domain != b->domain) return false;
@@ -303,10 +311,10 @@ static fc_status write_root(fci_dsw *w, const fci_dsw_provenance *p) {
   FC_CALL(fci_h5_attr_write_i64(f, ".", "format_version", FC_DATASET_FORMAT_VERSION));
   FC_CALL(fci_h5_attr_write_str(f, ".", "version", FC_VERSION));
   FC_CALL(fci_h5_attr_write_str(f, ".", "git_revision", FC_GIT_REVISION));
-  FC_CALL(fci_h5_attr_write_str(f, ".", "command_line",
-                                p && p->command_line ? p->command_line : ""));
-  FC_CALL(fci_h5_attr_write_str(f, ".", "input_format",
-                                p && p->input_format ? p->input_format : ""));
+  FC_CALL(
+      fci_h5_attr_write_str(f, ".", "command_line", p && p->command_line ? p->command_line : ""));
+  FC_CALL(
+      fci_h5_attr_write_str(f, ".", "input_format", p && p->input_format ? p->input_format : ""));
   FC_CALL(fci_h5_attr_write_strs(f, ".", "inputs", &input, 1));
   FC_CALL(fci_h5_attr_write_strs(f, ".", "input_sha256", &sha, 1));
   FC_CALL(fci_h5_attr_write_str(f, ".", "created", created));

@@ -12,7 +12,8 @@ char *fci_put_u64(char *b, uint64_t v) {
     tmp[n++] = (char)('0' + v % 10);
     v /= 10;
   } while (v);
-  while (n) *b++ = tmp[--n];
+  while (n)
+    *b++ = tmp[--n];
   return b;
 }
 

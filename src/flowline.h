@@ -16,7 +16,7 @@
 #define FCI_FLOWS_HEADER                                                                           \
   "ts,duration,proto,src_ip,src_port,dst_ip,dst_port,fwd_pkts,bwd_pkts,fwd_bytes,bwd_bytes,flags"
 #define FCI_CIDDS_HEADER                                                                           \
-  "Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,"    \
+  "Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,"      \
   "Flags,Tos,class,attackType,attackID,attackDescription"
 
 /* Longest line without the label: two IPv6 addresses, 20-digit counters and the separators. */

@@ -17,10 +17,10 @@
 
 typedef struct slot {
   uint32_t cfg[3];
-  uint32_t used;    /* 1 when the slot holds a configuration */
-  uint64_t begin;   /* its entries [begin, begin + n) */
+  uint32_t used;  /* 1 when the slot holds a configuration */
+  uint64_t begin; /* its entries [begin, begin + n) */
   uint32_t n;
-  uint32_t guided;  /* 1: guide cells [guide, guide + n) */
+  uint32_t guided; /* 1: guide cells [guide, guide + n) */
   uint64_t guide;
 } slot;
 
@@ -71,7 +71,8 @@ static fc_status build_node(const fc_bn *bn, int v, gnode *g) {
   const fc_bn_counts *c = fc_bn_counts_of(bn, v);
   const fc_bn_family *f = fc_bn_family_of(bn, v);
   g->n_parents = f->n_parents;
-  for (int k = 0; k < FC_BN_MAX_PARENTS; k++) g->parents[k] = f->parents[k];
+  for (int k = 0; k < FC_BN_MAX_PARENTS; k++)
+    g->parents[k] = f->parents[k];
   g->card = fc_bn_cardinality(bn, v);
   size_t n = fc_bn_counts_size(c), n_cfg = 0;
   uint8_t *fresh = NULL;
@@ -89,7 +90,8 @@ static fc_status build_node(const fc_bn *bn, int v, gnode *g) {
   }
   fresh[n] = 1;
   uint64_t slots = 4;
-  while (slots < 2 * (uint64_t)n_cfg) slots *= 2;
+  while (slots < 2 * (uint64_t)n_cfg)
+    slots *= 2;
   g->mask = slots - 1;
   fc_status st = fci_calloc((size_t)slots, sizeof *g->slots, &g->slots);
   if (st != FC_OK) {
@@ -101,9 +103,11 @@ static fc_status build_node(const fc_bn *bn, int v, gnode *g) {
     uint32_t cfg[3];
     fc_bn_counts_entry(c, i, cfg, NULL, NULL);
     size_t j = i + 1;
-    while (!fresh[j]) j++;
+    while (!fresh[j])
+      j++;
     uint64_t h = cfg_hash(cfg) & g->mask;
-    while (g->slots[h].used) h = (h + 1) & g->mask;
+    while (g->slots[h].used)
+      h = (h + 1) & g->mask;
     slot *s = &g->slots[h];
     memcpy(s->cfg, cfg, sizeof cfg);
     s->used = 1;
@@ -126,7 +130,8 @@ static fc_status build_node(const fc_bn *bn, int v, gnode *g) {
     size_t i = 0;
     for (size_t j = 0; j < s->n; j++) {
       uint64_t t = (uint64_t)j * n_c / s->n;
-      while (e[i].cum <= t) i++;
+      while (e[i].cum <= t)
+        i++;
       g->guide[s->guide + j] = (uint32_t)i;
     }
   }
@@ -141,7 +146,8 @@ fc_status fci_gen_bn_create(const fc_bn *bn, fci_gen_bn **out) {
   FC_CALL_GOTO(st, fci_calloc(s->m ? (size_t)s->m : 1, sizeof *s->node, &s->node), fail);
   FC_CALL_GOTO(st, fci_malloc((s->m ? (size_t)s->m : 1) * sizeof *s->topo, &s->topo), fail);
   memcpy(s->topo, fc_bn_topo_order(bn), (size_t)s->m * sizeof *s->topo);
-  for (int v = 0; v < s->m; v++) FC_CALL_GOTO(st, build_node(bn, v, &s->node[v]), fail);
+  for (int v = 0; v < s->m; v++)
+    FC_CALL_GOTO(st, build_node(bn, v, &s->node[v]), fail);
   *out = s;
   return FC_OK;
 fail:
@@ -152,7 +158,8 @@ fail:
 uint32_t fci_gen_bn_sample_node(const fci_gen_bn *s, int v, const uint32_t *values, double u) {
   const gnode *g = &s->node[v];
   uint32_t cfg[3] = {0, 0, 0};
-  for (int k = 0; k < g->n_parents; k++) cfg[k] = values[g->parents[k]];
+  for (int k = 0; k < g->n_parents; k++)
+    cfg[k] = values[g->parents[k]];
   if (!(u > 0.0)) u = 0.0;
   const slot *found = NULL;
   for (uint64_t h = cfg_hash(cfg) & g->mask; g->slots[h].used; h = (h + 1) & g->mask) {
@@ -172,7 +179,8 @@ uint32_t fci_gen_bn_sample_node(const fci_gen_bn *s, int v, const uint32_t *valu
     size_t a, b = found->n - 1;
     if (found->guided) {
       a = g->guide[found->guide + t * found->n / n_c];
-      while (e[a].cum <= t) a++;
+      while (e[a].cum <= t)
+        a++;
       return e[a].value;
     }
     a = 0;

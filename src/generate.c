@@ -32,12 +32,18 @@ const char *fc_gen_format_name(fc_gen_format f) {
 
 const char *fc_repair_name(fc_repair r) {
   switch (r) {
-  case FC_REPAIR_FLAGS: return "TCP flags on non-TCP";
-  case FC_REPAIR_ONEWAY: return "response to broadcast/multicast";
-  case FC_REPAIR_PACKETS: return "packets";
-  case FC_REPAIR_BYTES: return "bytes below headers";
-  case FC_REPAIR_DURATION: return "one-packet duration";
-  default: return "?";
+  case FC_REPAIR_FLAGS:
+    return "TCP flags on non-TCP";
+  case FC_REPAIR_ONEWAY:
+    return "response to broadcast/multicast";
+  case FC_REPAIR_PACKETS:
+    return "packets";
+  case FC_REPAIR_BYTES:
+    return "bytes below headers";
+  case FC_REPAIR_DURATION:
+    return "one-packet duration";
+  default:
+    return "?";
   }
 }
 
@@ -56,14 +62,14 @@ void fc_generate_stats_add(fc_generate_stats *dst, const fc_generate_stats *src)
   dst->records += src->records;
   dst->truncated += src->truncated;
   dst->repaired += src->repaired;
-  for (int r = 0; r < FC_REPAIR_KINDS; r++) dst->repairs[r] += src->repairs[r];
+  for (int r = 0; r < FC_REPAIR_KINDS; r++)
+    dst->repairs[r] += src->repairs[r];
 }
 
 /* ------------------------------------------------------------------ decoding tables */
 
 static bool ip_oneway(const fc_ip *ip) {
-  if (ip->family == 4)
-    return (ip->addr[0] >= 224 && ip->addr[0] <= 239) || ip->addr[3] == 255;
+  if (ip->family == 4) return (ip->addr[0] >= 224 && ip->addr[0] <= 239) || ip->addr[3] == 255;
   return ip->addr[0] == 0xff;
 }
 
@@ -74,8 +80,8 @@ static fc_status build_ips(fc_generator *g, int which, const fc_column *col) {
   for (uint32_t k = 0; k < col->domain; k++) {
     const char *v = col->values[k];
     if (!fc_ip_parse(v, strlen(v), &t[k].ip))
-      return FC_ERROR(FC_ERR_FORMAT, "model: %s value '%s' is not an address",
-                      fc_col_name(col->id), v);
+      return FC_ERROR(FC_ERR_FORMAT, "model: %s value '%s' is not an address", fc_col_name(col->id),
+                      v);
     t[k].len = (uint8_t)fc_ip_format(&t[k].ip, t[k].text);
     t[k].windows = (uint8_t)((XXH3_64bits(t[k].ip.addr, 16) ^ t[k].ip.family) & 1);
     t[k].oneway = ip_oneway(&t[k].ip);
@@ -99,8 +105,10 @@ static fc_status build_bins(fc_generator *g, const fc_column *col) {
     double hi = last ? floor(hi_e) : ceil(hi_e) - 1;
     if (lo > top) lo = top;
     if (hi > top) hi = top;
-    for (int i = 0; i < 3 && lo <= hi && fc_numeric_code(col, lo / unit) != k; i++) lo++;
-    for (int i = 0; i < 3 && lo <= hi && fc_numeric_code(col, hi / unit) != k; i++) hi--;
+    for (int i = 0; i < 3 && lo <= hi && fc_numeric_code(col, lo / unit) != k; i++)
+      lo++;
+    for (int i = 0; i < 3 && lo <= hi && fc_numeric_code(col, hi / unit) != k; i++)
+      hi--;
     if (lo <= hi && fc_numeric_code(col, lo / unit) == k && fc_numeric_code(col, hi / unit) == k) {
       b[k].lo = (int64_t)lo;
       b[k].n = (uint64_t)(hi - lo) + 1;
@@ -180,8 +188,12 @@ static fc_status build_tables(fc_generator *g) {
           return FC_ERROR(FC_ERR_FORMAT, "model: proto value '%s' is not a protocol",
                           col->values[k]);
       break;
-    case FC_COL_SRC_IP: FC_CALL(build_ips(g, 0, col)); break;
-    case FC_COL_DST_IP: FC_CALL(build_ips(g, 1, col)); break;
+    case FC_COL_SRC_IP:
+      FC_CALL(build_ips(g, 0, col));
+      break;
+    case FC_COL_DST_IP:
+      FC_CALL(build_ips(g, 1, col));
+      break;
     case FC_COL_DST_PORT:
       FC_CALL(fci_calloc(d, sizeof *g->port, &g->port));
       for (uint32_t k = 0; k < d; k++) {
@@ -200,8 +212,12 @@ static fc_status build_tables(fc_generator *g) {
           return FC_ERROR(FC_ERR_FORMAT, "model: flags value '%s' is not TCP flags",
                           col->values[k]);
       break;
-    case FC_COL_LABEL: FC_CALL(build_labels(g, col)); break;
-    default: FC_CALL(build_bins(g, col)); break;
+    case FC_COL_LABEL:
+      FC_CALL(build_labels(g, col));
+      break;
+    default:
+      FC_CALL(build_bins(g, col));
+      break;
     }
     g->out_cols[c] = *col;
     g->out_cols[c].codes = NULL;
@@ -214,7 +230,8 @@ static fc_status build_tables(fc_generator *g) {
     if (g->flags[k] == 0) g->flags_zero = k;
   if (g->flags_zero == UINT32_MAX) {
     FC_CALL(fci_calloc(fl->domain + 1, sizeof *g->flags_values, &g->flags_values));
-    for (uint32_t k = 0; k < fl->domain; k++) g->flags_values[k] = fl->values[k];
+    for (uint32_t k = 0; k < fl->domain; k++)
+      g->flags_values[k] = fl->values[k];
     g->flags_values[fl->domain] = "......";
     g->flags_zero = fl->domain;
     g->out_cols[FC_COL_FLAGS].values = g->flags_values;
@@ -240,16 +257,17 @@ static fc_status build_prog(fc_generator *g, size_t k, fci_gen_prog *pr) {
   if (p->n_rows < 1 || p->n_rows > FC_MAX_PROWS)
     return FC_ERROR(FC_ERR_FORMAT, "model: pattern %zu has %d rows", k + 1, p->n_rows);
   if (mp->n_vars > 0 && (!mp->bn || fc_bn_n_nodes(mp->bn) != mp->n_vars))
-    return FC_ERROR(FC_ERR_FORMAT, "model: pattern %zu has %d variables but no matching BN",
-                    k + 1, mp->n_vars);
+    return FC_ERROR(FC_ERR_FORMAT, "model: pattern %zu has %d variables but no matching BN", k + 1,
+                    mp->n_vars);
   int var_of[FC_MAX_PROWS][FC_NCOLS];
   for (int r = 0; r < FC_MAX_PROWS; r++)
-    for (int c = 0; c < FC_NCOLS; c++) var_of[r][c] = -1;
+    for (int c = 0; c < FC_NCOLS; c++)
+      var_of[r][c] = -1;
   for (int v = 0; v < mp->n_vars; v++) {
     int r = mp->var_row[v], c = mp->var_col[v];
     if (r >= p->n_rows || c >= g->n_cols)
-      return FC_ERROR(FC_ERR_FORMAT, "model: pattern %zu variable %d is cell (%d, %d)", k + 1, v,
-                      r, c);
+      return FC_ERROR(FC_ERR_FORMAT, "model: pattern %zu variable %d is cell (%d, %d)", k + 1, v, r,
+                      c);
     var_of[r][c] = v;
     for (uint32_t i = 0; i < mp->card[v]; i++)
       if (mp->alpha[v][i] >= e->cols[c].domain)
@@ -262,8 +280,9 @@ static fc_status build_prog(fc_generator *g, size_t k, fci_gen_prog *pr) {
       int v = -1;
       if (cell->kind == FC_CELL_FIX) {
         if (cell->arg >= e->cols[c].domain)
-          return FC_ERROR(FC_ERR_FORMAT, "model: pattern %zu fixes %s to code %u outside its domain",
-                          k + 1, fc_col_name((fc_col_id)c), cell->arg);
+          return FC_ERROR(FC_ERR_FORMAT,
+                          "model: pattern %zu fixes %s to code %u outside its domain", k + 1,
+                          fc_col_name((fc_col_id)c), cell->arg);
         pr->fixed[r][c] = true;
         pr->arg[r][c] = cell->arg;
         continue;
@@ -321,14 +340,16 @@ void fc_generator_destroy(fc_generator **gp) {
   if (!gp || !*gp) return;
   fc_generator *g = *gp;
   fc_timeline_destroy(&g->tl);
-  for (size_t k = 0; g->prog && k < g->n_series; k++) fci_gen_bn_destroy(&g->prog[k].sampler);
+  for (size_t k = 0; g->prog && k < g->n_series; k++)
+    fci_gen_bn_destroy(&g->prog[k].sampler);
   free(g->prog);
   free(g->proto);
   free(g->ip[0]);
   free(g->ip[1]);
   free(g->port);
   free(g->flags);
-  for (int c = 0; c < FC_NCOLS; c++) free(g->bins[c]);
+  for (int c = 0; c < FC_NCOLS; c++)
+    free(g->bins[c]);
   for (size_t k = 0; k < g->n_labels; k++) {
     if (g->label_csv) free(g->label_csv[k]);
     if (g->label_cidds) free(g->label_cidds[k]);
@@ -392,9 +413,15 @@ fail:
   return st;
 }
 
-const fc_timeline *fc_generator_timeline(const fc_generator *g) { return g->tl; }
-const fc_generate_options *fc_generator_options(const fc_generator *g) { return &g->o; }
-uint64_t fc_generator_n_slices(const fc_generator *g) { return g->n_slices; }
+const fc_timeline *fc_generator_timeline(const fc_generator *g) {
+  return g->tl;
+}
+const fc_generate_options *fc_generator_options(const fc_generator *g) {
+  return &g->o;
+}
+uint64_t fc_generator_n_slices(const fc_generator *g) {
+  return g->n_slices;
+}
 
 void fc_generator_slice_span(const fc_generator *g, uint64_t k, int64_t *a, int64_t *b) {
   *a = g->o.start_us + (int64_t)k * g->o.slice_us;
@@ -414,7 +441,8 @@ double fc_generator_expected_flows(const fc_generator *g) {
   for (size_t s = 0; s < g->n_series; s++) {
     if (g->prog[s].rows == 0) continue;
     double per_week = 0, rest = 0;
-    for (int bin = 0; bin < FC_TL_BINS; bin++) per_week += fc_timeline_rate(g->tl, s, bin);
+    for (int bin = 0; bin < FC_TL_BINS; bin++)
+      per_week += fc_timeline_rate(g->tl, s, bin);
     for (int64_t t = a; t < b;) {
       int64_t e = fc_timeline_hour_end(g->tl, t);
       if (e > b) e = b;
@@ -446,13 +474,18 @@ void fc_gen_slice_destroy(fc_gen_slice **sp) {
   *sp = NULL;
 }
 
-size_t fc_gen_slice_flows(const fc_gen_slice *s) { return s->n_flows; }
-const fc_generate_stats *fc_gen_slice_stats(const fc_gen_slice *s) { return &s->stats; }
+size_t fc_gen_slice_flows(const fc_gen_slice *s) {
+  return s->n_flows;
+}
+const fc_generate_stats *fc_gen_slice_stats(const fc_gen_slice *s) {
+  return &s->stats;
+}
 
 static fc_status reserve(void *pp, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return FC_OK;
   size_t c = *cap ? *cap : 64;
-  while (c < need) c *= 2;
+  while (c < need)
+    c *= 2;
   FC_CALL(fci_realloc(c * elem, pp));
   *cap = c;
   return FC_OK;
@@ -491,7 +524,8 @@ static bool symmetric_udp(uint16_t port) {
   case 4500: /* IKE NAT traversal */
   case 5353: /* mDNS */
     return true;
-  default: return false;
+  default:
+    return false;
   }
 }
 
@@ -514,11 +548,14 @@ static uint16_t source_port(const fc_generator *g, const fci_gflow *f, fc_rng *r
 static uint64_t min_bytes_per_packet(const fc_generator *g, const fci_gflow *f) {
   uint64_t ip = g->ip[0][f->src].ip.family == 6 ? 40 : 20;
   switch (f->proto) {
-  case FC_PROTO_TCP: return ip + 20;
+  case FC_PROTO_TCP:
+    return ip + 20;
   case FC_PROTO_UDP:
   case FC_PROTO_ICMP:
-  case FC_PROTO_ICMP6: return ip + 8;
-  default: return ip;
+  case FC_PROTO_ICMP6:
+    return ip + 8;
+  default:
+    return ip;
   }
 }
 
@@ -568,10 +605,11 @@ static uint32_t num_code(const fc_generator *g, int c, uint64_t v) {
 /* The final codes of a flow for HDF5 output: those drawn, unless a repair or an inexact bin
  * moved the value. */
 static void final_codes(const fc_generator *g, fci_gflow *f, const uint32_t *codes, unsigned rep) {
-  for (int c = 0; c < g->n_cols; c++) f->codes[c] = codes[c];
+  for (int c = 0; c < g->n_cols; c++)
+    f->codes[c] = codes[c];
   if (rep & (1u << FC_REPAIR_FLAGS)) f->codes[FC_COL_FLAGS] = g->flags_zero;
-  static const int numc[5] = {FC_COL_FWD_PKTS, FC_COL_BWD_PKTS, FC_COL_FWD_BYTES,
-                              FC_COL_BWD_BYTES, FC_COL_DURATION};
+  static const int numc[5] = {FC_COL_FWD_PKTS, FC_COL_BWD_PKTS, FC_COL_FWD_BYTES, FC_COL_BWD_BYTES,
+                              FC_COL_DURATION};
   const uint64_t vals[5] = {f->fp, f->bp, f->fb, f->bb, (uint64_t)f->dur};
   for (int i = 0; i < 5; i++) {
     int c = numc[i];
@@ -594,7 +632,8 @@ static void gen_instance(const fc_generator *g, fc_gen_slice *sl, size_t s, uint
   int64_t off[FC_MAX_PROWS];
   fc_timeline_offsets(g->tl, s, &r, off);
   if (pr->sampler) {
-    for (int v = 0; v < pr->n_vars; v++) uni[v] = fc_rng_uniform(&r);
+    for (int v = 0; v < pr->n_vars; v++)
+      uni[v] = fc_rng_uniform(&r);
     fci_gen_bn_sample(pr->sampler, uni, vals);
   }
   sl->stats.instances++;
@@ -617,10 +656,18 @@ static void gen_instance(const fc_generator *g, fc_gen_slice *sl, size_t s, uint
     f->dport = g->port[codes[FC_COL_DST_PORT]];
     f->flags = g->flags[codes[FC_COL_FLAGS]];
     f->label = g->labelled ? codes[FC_COL_LABEL] : 0;
-    f->fp = codes[FC_COL_FWD_PKTS] ? draw_value(&g->bins[FC_COL_FWD_PKTS][codes[FC_COL_FWD_PKTS]], &r) : 0;
-    f->bp = codes[FC_COL_BWD_PKTS] ? draw_value(&g->bins[FC_COL_BWD_PKTS][codes[FC_COL_BWD_PKTS]], &r) : 0;
-    f->fb = codes[FC_COL_FWD_BYTES] ? draw_value(&g->bins[FC_COL_FWD_BYTES][codes[FC_COL_FWD_BYTES]], &r) : 0;
-    f->bb = codes[FC_COL_BWD_BYTES] ? draw_value(&g->bins[FC_COL_BWD_BYTES][codes[FC_COL_BWD_BYTES]], &r) : 0;
+    f->fp = codes[FC_COL_FWD_PKTS]
+                ? draw_value(&g->bins[FC_COL_FWD_PKTS][codes[FC_COL_FWD_PKTS]], &r)
+                : 0;
+    f->bp = codes[FC_COL_BWD_PKTS]
+                ? draw_value(&g->bins[FC_COL_BWD_PKTS][codes[FC_COL_BWD_PKTS]], &r)
+                : 0;
+    f->fb = codes[FC_COL_FWD_BYTES]
+                ? draw_value(&g->bins[FC_COL_FWD_BYTES][codes[FC_COL_FWD_BYTES]], &r)
+                : 0;
+    f->bb = codes[FC_COL_BWD_BYTES]
+                ? draw_value(&g->bins[FC_COL_BWD_BYTES][codes[FC_COL_BWD_BYTES]], &r)
+                : 0;
     f->dur = codes[FC_COL_DURATION]
                  ? (int64_t)draw_value(&g->bins[FC_COL_DURATION][codes[FC_COL_DURATION]], &r)
                  : 0;
@@ -655,11 +702,20 @@ static uint16_t icmp_reply(uint8_t proto, uint16_t port) {
   unsigned type = port >> 8, code = port & 0xff;
   if (proto == FC_PROTO_ICMP) {
     switch (type) {
-    case 8: type = 0; break;
-    case 13: type = 14; break;
-    case 15: type = 16; break;
-    case 17: type = 18; break;
-    default: break;
+    case 8:
+      type = 0;
+      break;
+    case 13:
+      type = 14;
+      break;
+    case 15:
+      type = 16;
+      break;
+    case 17:
+      type = 18;
+      break;
+    default:
+      break;
     }
   } else if (type == 128) {
     type = 129;
@@ -802,7 +858,8 @@ int fci_gen_cmp(const fc_generator *g, const fc_gen_slice *sa, const fci_gitem *
       memset(count, 0, sizeof count);                                                              \
       for (size_t i = 0; i < n; i++)                                                               \
         count[(((uint64_t)(src[i].keyexpr - lo)) >> shift & (nb - 1)) + 1]++;                      \
-      for (size_t b = 0; b < nb; b++) count[b + 1] += count[b];                                    \
+      for (size_t b = 0; b < nb; b++)                                                              \
+        count[b + 1] += count[b];                                                                  \
       for (size_t i = 0; i < n; i++)                                                               \
         dst[count[((uint64_t)(src[i].keyexpr - lo)) >> shift & (nb - 1)]++] = src[i];              \
       type *t = src;                                                                               \
@@ -823,7 +880,8 @@ static fc_status order_ties(const fc_generator *g, fc_gen_slice *sl) {
   fci_gitem *it = sl->items;
   for (size_t a = 0; a < n;) {
     size_t b = a + 1;
-    while (b < n && it[b].key == it[a].key) b++;
+    while (b < n && it[b].key == it[a].key)
+      b++;
     if (b - a > 1 && !scratch) FC_CALL(fci_malloc(2 * line_cap, &scratch));
     for (size_t i = a + 1; i < b; i++) {
       fci_gitem x = it[i];
@@ -921,7 +979,8 @@ fc_status fc_generate_slice(const fc_generator *g, uint64_t k, fc_gen_slice **ou
   sort_flows_by_start(sl->flows, tmp_flows, sl->n_flows);
   size_t n_items = sl->n_flows;
   if (g->o.format == FC_GEN_CIDDS)
-    for (size_t i = 0; i < sl->n_flows; i++) n_items += sl->flows[i].bp > 0;
+    for (size_t i = 0; i < sl->n_flows; i++)
+      n_items += sl->flows[i].bp > 0;
   FC_CALL_GOTO(st, reserve(&sl->items, &sl->cap_items, n_items ? n_items : 1, sizeof *sl->items),
                out);
   for (size_t i = 0; i < sl->n_flows; i++) {

@@ -32,7 +32,7 @@ typedef struct fci_gen_prog {
   const fc_bn *bn;     /* NULL when the series has no variable */
   fci_gen_bn *sampler; /* its sampling index (owned) */
   int n_vars;
-  uint32_t *const *alpha;           /* value index -> code per variable; NULL: identity (base) */
+  uint32_t *const *alpha;             /* value index -> code per variable; NULL: identity (base) */
   bool fixed[FC_MAX_PROWS][FC_NCOLS]; /* true: arg is the code; false: arg is the variable */
   uint32_t arg[FC_MAX_PROWS][FC_NCOLS];
 } fci_gen_prog;
@@ -61,7 +61,7 @@ struct fc_generator {
   /* the encoding of HDF5 output: the model's, with "......" added to flags when missing */
   fc_column out_cols[FC_NCOLS];
   char **flags_values; /* out_cols[FC_COL_FLAGS].values when extended (owned) */
-  uint32_t flags_zero;  /* the code of no flags */
+  uint32_t flags_zero; /* the code of no flags */
   const char **label_texts;
   size_t n_labels;
 };
@@ -72,7 +72,7 @@ typedef struct fci_gflow {
   uint32_t src, dst; /* address codes */
   uint16_t sport, dport;
   uint8_t proto, flags;
-  uint32_t label;            /* label code */
+  uint32_t label;           /* label code */
   uint32_t codes[FC_NCOLS]; /* final codes (HDF5 output only) */
 } fci_gflow;
 

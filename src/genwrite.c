@@ -197,8 +197,10 @@ fc_status fc_gen_writer_add(fc_gen_writer *w, fc_gen_slice **slices, size_t n, i
   carry = NULL;
 out:
   fc_gen_slice_destroy(&carry);
-  for (size_t i = 0; src && i < n_src; i++) fc_gen_slice_destroy(&src[i]);
-  for (size_t i = 0; i < n; i++) fc_gen_slice_destroy(&slices[i]);
+  for (size_t i = 0; src && i < n_src; i++)
+    fc_gen_slice_destroy(&src[i]);
+  for (size_t i = 0; i < n; i++)
+    fc_gen_slice_destroy(&slices[i]);
   free(src);
   free(pos);
   return st;
@@ -245,8 +247,8 @@ fc_status fc_gen_writer_commit(fc_gen_writer **wp, const fc_generate_stats *stat
     st = write_generate_attrs(w, stats ? stats : &none);
     fci_h5_quiet_end(&q);
     if (st == FC_OK) {
-      fci_dsw_provenance p = {w->command_line, "generate", w->model_path, w->model_sha256,
-                              w->n_parts, w->threads};
+      fci_dsw_provenance p = {w->command_line, "generate", w->model_path,
+                              w->model_sha256, w->n_parts, w->threads};
       st = fci_dsw_commit(&w->dsw, &p);
     }
   }
@@ -276,19 +278,27 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   fc_gen_writer *w = NULL;
   fc_status st = fc_gen_writer_open(g, part_path, p, &w);
   const uint64_t n = g->n_slices;
-  const uint64_t n_mine = (uint64_t)rank < n ? (n - (uint64_t)rank + (uint64_t)size - 1) / (uint64_t)size : 0;
+  const uint64_t n_mine =
+      (uint64_t)rank < n ? (n - (uint64_t)rank + (uint64_t)size - 1) / (uint64_t)size : 0;
   const size_t batch = (size_t)(2 * max_threads());
   fc_gen_slice **slices = NULL;
   fc_status *sts = NULL;
-  char (*msgs)[512] = NULL;
+  char(*msgs)[512] = NULL;
   if (st == FC_OK) st = fci_calloc(batch, sizeof *slices, &slices);
   if (st == FC_OK) st = fci_calloc(batch, sizeof *sts, &sts);
   if (st == FC_OK) st = fci_calloc(batch, sizeof *msgs, &msgs);
   fc_progress prog;
   fc_progress_start(&prog, progress_s);
   double t0 = fc_now();
-  for (uint64_t j0 = 0; st == FC_OK && j0 < n_mine; j0 += batch) {
-    size_t nb = (size_t)(n_mine - j0 < batch ? n_mine - j0 : batch);
+  /* Every rank runs the same number of rounds (ranks differ by at most one slice), and the ranks
+   * agree after each round: a failure anywhere stops all of them at once, and rank 0 learns the
+   * flows generated so far for its progress line. */
+  const uint64_t per_rank = (n + (uint64_t)size - 1) / (uint64_t)size;
+  const uint64_t rounds = (per_rank + batch - 1) / batch;
+  st = fci_h5_agree(comm, st, "generate: opening the parts");
+  for (uint64_t round = 0; st == FC_OK && round < rounds; round++) {
+    uint64_t j0 = round * batch;
+    size_t nb = j0 < n_mine ? (size_t)(n_mine - j0 < batch ? n_mine - j0 : batch) : 0;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t i = 0; i < nb; i++) {
       uint64_t k = (uint64_t)rank + (j0 + i) * (uint64_t)size;
@@ -305,18 +315,22 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
       fc_generator_slice_span(g, next, &a, &b);
       bound = a;
     }
-    if (st == FC_OK) st = fc_gen_writer_add(w, slices, nb, bound);
-    for (size_t i = 0; i < nb; i++) fc_gen_slice_destroy(&slices[i]);
+    if (st == FC_OK && nb) st = fc_gen_writer_add(w, slices, nb, bound);
+    for (size_t i = 0; i < nb; i++)
+      fc_gen_slice_destroy(&slices[i]);
+    st = fci_h5_agree(comm, st, "generate");
+    uint64_t flows = mine.flows, all = 0;
+    if (st == FC_OK && MPI_Allreduce(&flows, &all, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+      st = FC_ERROR(FC_ERR_MPI, "generate: MPI_Allreduce of the progress failed");
     if (st == FC_OK && rank == 0 && fc_progress_due(&prog)) {
       char when[FC_TIME_STRLEN];
-      uint64_t last = (uint64_t)rank + (j0 + nb - 1) * (uint64_t)size;
-      fc_generator_slice_span(g, last, &a, &b);
+      uint64_t done = (j0 + batch) * (uint64_t)size < n ? (j0 + batch) * (uint64_t)size : n;
+      fc_generator_slice_span(g, done - 1, &a, &b);
       fc_time_format(b, when);
       double dt = fc_now() - t0;
-      fc_log_info("generate: rank 0 has %llu of its %llu slices (up to %.19s), %llu flows, "
-                  "%.0f flows/s per rank",
-                  (unsigned long long)(j0 + nb), (unsigned long long)n_mine, when,
-                  (unsigned long long)mine.flows, dt > 0 ? (double)mine.flows / dt : 0.0);
+      fc_log_info("generate: %llu of %llu slices (up to %.19s UTC), %llu flows, %.0f flows/s",
+                  (unsigned long long)done, (unsigned long long)n, when, (unsigned long long)all,
+                  dt > 0 ? (double)all / dt : 0.0);
     }
   }
   free(slices);
@@ -339,7 +353,8 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   in[2] = mine.records;
   in[3] = mine.truncated;
   in[4] = mine.repaired;
-  for (int r = 0; r < FC_REPAIR_KINDS; r++) in[5 + r] = mine.repairs[r];
+  for (int r = 0; r < FC_REPAIR_KINDS; r++)
+    in[5 + r] = mine.repairs[r];
   if (MPI_Allreduce(in, out, 5 + FC_REPAIR_KINDS, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS &&
       st == FC_OK)
     st = FC_ERROR(FC_ERR_MPI, "generate: MPI_Allreduce of the statistics failed");
@@ -348,7 +363,8 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   total->records = out[2];
   total->truncated = out[3];
   total->repaired = out[4];
-  for (int r = 0; r < FC_REPAIR_KINDS; r++) total->repairs[r] = out[5 + r];
+  for (int r = 0; r < FC_REPAIR_KINDS; r++)
+    total->repairs[r] = out[5 + r];
   FC_CALL(st);
   return FC_OK;
 }

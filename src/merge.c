@@ -39,7 +39,8 @@ static void sift_down(heap *h, size_t i) {
 }
 
 static void heap_build(heap *h) {
-  for (size_t i = h->n / 2; i-- > 0;) sift_down(h, i);
+  for (size_t i = h->n / 2; i-- > 0;)
+    sift_down(h, i);
 }
 
 /* The top's key changed (or it ran out: remove it). */
@@ -87,7 +88,8 @@ static fc_status text_next(text_in *t) {
                     t->path, (unsigned long long)fc_line_reader_line_no(t->r));
   if (n + 1 > t->cap) {
     size_t c = t->cap ? t->cap : 256;
-    while (c < n + 1) c *= 2;
+    while (c < n + 1)
+      c *= 2;
     FC_CALL(fci_realloc(c, &t->line));
     t->cap = c;
   }
@@ -132,8 +134,8 @@ static fc_status merge_text(const char *const *inputs, size_t n, const char *out
       }
       memcpy(header, l, len + 1);
     } else if (strcmp(header, l) != 0) {
-      st = FC_ERROR(FC_ERR_FORMAT, "%s:1: its header differs from that of %s", inputs[i],
-                    inputs[0]);
+      st =
+          FC_ERROR(FC_ERR_FORMAT, "%s:1: its header differs from that of %s", inputs[i], inputs[0]);
       goto done;
     }
     FC_CALL_GOTO(st, text_next(&in[i]), done);
@@ -364,18 +366,17 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
   FC_CALL_GOTO(st, fci_calloc(n, sizeof *info, &info), done);
   FC_CALL_GOTO(st, fci_calloc(n, sizeof *h.v, &h.v), done);
   FC_CALL_GOTO(st, fci_calloc(n, sizeof *seen, &seen), done);
-  for (size_t i = 0; i < n; i++) in[i].r.file = H5I_INVALID_HID;
+  for (size_t i = 0; i < n; i++)
+    in[i].r.file = H5I_INVALID_HID;
   /* The encoding and labels of the first part; the others must match. */
-  FC_CALL_GOTO(st,
-               fc_dataset_read(inputs[0], MPI_COMM_NULL, 0, 0, &meta0, &labels, &enc0, &prov0),
+  FC_CALL_GOTO(st, fc_dataset_read(inputs[0], MPI_COMM_NULL, 0, 0, &meta0, &labels, &enc0, &prov0),
                done);
   int64_t instances = 0, truncated = 0, repaired = 0;
   for (size_t i = 0; i < n; i++) {
     in[i].path = inputs[i];
     fc_dataset_meta m;
     if (i > 0) {
-      FC_CALL_GOTO(st, fc_dataset_read(inputs[i], MPI_COMM_NULL, 0, 0, &m, NULL, &enc, NULL),
-                   done);
+      FC_CALL_GOTO(st, fc_dataset_read(inputs[i], MPI_COMM_NULL, 0, 0, &m, NULL, &enc, NULL), done);
       bool same = same_encoding(&enc0, &enc) && m.has_labels == meta0.has_labels;
       fc_encoded_free(&enc);
       if (!same) {
@@ -420,10 +421,10 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
     size_t longest = 0;
     for (size_t k = 0; k < n_labels; k++) {
       label_texts[k] = fc_strdict_get(labels.labels, (uint32_t)k);
-      FC_CALL_GOTO(st,
-                   fci_csv_label(label_texts[k], strlen(label_texts[k]), &ctx.labels[k],
-                                 &ctx.label_len[k]),
-                   done);
+      FC_CALL_GOTO(
+          st,
+          fci_csv_label(label_texts[k], strlen(label_texts[k]), &ctx.labels[k], &ctx.label_len[k]),
+          done);
       if (ctx.label_len[k] > longest) longest = ctx.label_len[k];
     }
     ctx.line_cap = FCI_LINE_MAX + longest + 8;
@@ -433,27 +434,34 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
   FC_CALL_GOTO(st, fci_malloc(2 * ctx.line_cap, &ctx.scratch), done);
   ctx.in = in;
   heap_build(&h);
-  fci_dsw_encoding e = {enc0.n_cols, enc0.cols, enc0.tick_us, enc0.bins,
-                        meta0.has_labels ? n_labels : 0, meta0.has_labels ? label_texts : NULL};
+  fci_dsw_encoding e = {enc0.n_cols,
+                        enc0.cols,
+                        enc0.tick_us,
+                        enc0.bins,
+                        meta0.has_labels ? n_labels : 0,
+                        meta0.has_labels ? label_texts : NULL};
   FC_CALL_GOTO(st, fci_dsw_open(output, &e, 1, &w), done);
   while (h.n) {
     h5_in *t = &in[h.v[0]];
     fc_flow f;
     uint32_t codes[FC_NCOLS];
     row_flow(t, &f);
-    for (int c = 0; c < t->n_cols; c++) codes[c] = t->codes[c][t->pos - t->b];
+    for (int c = 0; c < t->n_cols; c++)
+      codes[c] = t->codes[c][t->pos - t->b];
     FC_CALL_GOTO(st, fci_dsw_append(w, &f, codes), done);
     rep->records++;
     if (++t->pos == t->e) FC_CALL_GOTO(st, block_load(t), done);
     heap_update_top(&h, t->pos >= t->e);
   }
-  FC_CALL_GOTO(st,
-               write_merged_attrs(fci_dsw_file(w), &info[0], n, instances, truncated, repaired),
+  FC_CALL_GOTO(st, write_merged_attrs(fci_dsw_file(w), &info[0], n, instances, truncated, repaired),
                done);
   {
-    fci_dsw_provenance p = {command_line, "generate", prov0.n_inputs ? prov0.inputs[0] : "",
+    fci_dsw_provenance p = {command_line,
+                            "generate",
+                            prov0.n_inputs ? prov0.inputs[0] : "",
                             prov0.n_inputs && prov0.input_sha256 ? prov0.input_sha256[0] : "",
-                            (int)n, 1};
+                            (int)n,
+                            1};
     st = fci_dsw_commit(&w, &p);
   }
 done:
@@ -462,8 +470,10 @@ done:
     block_free(&in[i]);
     if (in[i].r.path || in[i].r.file >= 0) fci_h5_reader_close(&in[i].r);
   }
-  for (size_t i = 0; info && i < n; i++) part_info_free(&info[i]);
-  for (size_t k = 0; ctx.labels && k < n_labels; k++) free(ctx.labels[k]);
+  for (size_t i = 0; info && i < n; i++)
+    part_info_free(&info[i]);
+  for (size_t k = 0; ctx.labels && k < n_labels; k++)
+    free(ctx.labels[k]);
   free(ctx.labels);
   free(ctx.label_len);
   free(ctx.scratch);

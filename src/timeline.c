@@ -10,7 +10,6 @@
 
 #define US_PER_DAY INT64_C(86400000000)
 
-
 struct fc_timeline {
   int64_t tz_us;
   int64_t t0_us, t_end_us; /* observed span [t0, t_end) */
@@ -28,11 +27,16 @@ struct fc_timeline {
 
 const char *fc_tl_level_name(fc_tl_level l) {
   switch (l) {
-  case FC_TL_WEEK: return "day of week x hour";
-  case FC_TL_WEEKPART: return "weekday/weekend x hour";
-  case FC_TL_HOUR: return "hour of day";
-  case FC_TL_FLAT: return "flat";
-  default: return "?";
+  case FC_TL_WEEK:
+    return "day of week x hour";
+  case FC_TL_WEEKPART:
+    return "weekday/weekend x hour";
+  case FC_TL_HOUR:
+    return "hour of day";
+  case FC_TL_FLAT:
+    return "flat";
+  default:
+    return "?";
   }
 }
 
@@ -63,10 +67,14 @@ static int64_t hour_end(int64_t tz_us, int64_t ts_us) {
 static int class_of(fc_tl_level l, int bin) {
   int dow = bin / 24, hour = bin % 24;
   switch (l) {
-  case FC_TL_WEEK: return bin;
-  case FC_TL_WEEKPART: return (dow >= 5 ? 24 : 0) + hour;
-  case FC_TL_HOUR: return hour;
-  default: return 0;
+  case FC_TL_WEEK:
+    return bin;
+  case FC_TL_WEEKPART:
+    return (dow >= 5 ? 24 : 0) + hour;
+  case FC_TL_HOUR:
+    return hour;
+  default:
+    return 0;
   }
 }
 
@@ -74,7 +82,8 @@ void fc_timeline_destroy(fc_timeline **tp) {
   if (!tp || !*tp) return;
   fc_timeline *t = *tp;
   if (t->delays)
-    for (size_t s = 0; s < t->n_series; s++) free(t->delays[s]);
+    for (size_t s = 0; s < t->n_series; s++)
+      free(t->delays[s]);
   free(t->delays);
   free(t->n_delays);
   free(t->rows);
@@ -172,11 +181,13 @@ fc_status fc_timeline_create(int64_t t0_us, int64_t t_end_us, int64_t tick_us, s
     for (int b = 0; b < FC_TL_BINS; b++) {
       int c = class_of((fc_tl_level)l, b);
       exp_l[l][c] += t->exposure[b];
-      for (size_t s = 0; s < n_series; s++) glob_l[l][c] += counts[s * FC_TL_BINS + b];
+      for (size_t s = 0; s < n_series; s++)
+        glob_l[l][c] += counts[s * FC_TL_BINS + b];
     }
   for (int b = 0; b < FC_TL_BINS; b++) {
     int l = 0;
-    while (l < FC_TL_FLAT && exp_l[l][class_of((fc_tl_level)l, b)] < o->min_exposure_h) l++;
+    while (l < FC_TL_FLAT && exp_l[l][class_of((fc_tl_level)l, b)] < o->min_exposure_h)
+      l++;
     t->level[b] = (fc_tl_level)l;
   }
 
@@ -200,10 +211,12 @@ fc_status fc_timeline_create(int64_t t0_us, int64_t t_end_us, int64_t tick_us, s
       norm += t->exposure[b] * lam[b];
     }
     if (norm > 0)
-      for (int b = 0; b < FC_TL_BINS; b++) lam[b] *= n_p / norm;
+      for (int b = 0; b < FC_TL_BINS; b++)
+        lam[b] *= n_p / norm;
   }
   for (int b = 0; b < FC_TL_BINS; b++)
-    for (size_t s = 0; s < n_series; s++) t->total[b] += t->rate[s * FC_TL_BINS + b];
+    for (size_t s = 0; s < n_series; s++)
+      t->total[b] += t->rate[s * FC_TL_BINS + b];
   free(counts);
   *out = t;
   return FC_OK;
@@ -227,26 +240,40 @@ fc_status fc_timeline_from_model(const fc_model_file *m, const fc_timeline_optio
   s[m->n_patterns].n = m->n_uncovered;
   s[m->n_patterns].start_ticks = m->base_start_ticks;
   s[m->n_patterns].rows = 1;
-  fc_status st = fc_timeline_create(m->cols.t0_us, m->t_end_us, m->cols.tick_us, m->n_patterns + 1,
-                                    s, o, out);
+  fc_status st =
+      fc_timeline_create(m->cols.t0_us, m->t_end_us, m->cols.tick_us, m->n_patterns + 1, s, o, out);
   free(s);
   FC_CALL(st);
   return FC_OK;
 }
 
-size_t fc_timeline_n_series(const fc_timeline *t) { return t->n_series; }
-int fc_timeline_bin(const fc_timeline *t, int64_t ts_us) { return bin_of(t->tz_us, ts_us); }
+size_t fc_timeline_n_series(const fc_timeline *t) {
+  return t->n_series;
+}
+int fc_timeline_bin(const fc_timeline *t, int64_t ts_us) {
+  return bin_of(t->tz_us, ts_us);
+}
 int64_t fc_timeline_hour_end(const fc_timeline *t, int64_t ts_us) {
   return hour_end(t->tz_us, ts_us);
 }
 double fc_timeline_rate(const fc_timeline *t, size_t series, int bin) {
   return t->rate[series * FC_TL_BINS + (size_t)bin];
 }
-double fc_timeline_total_rate(const fc_timeline *t, int bin) { return t->total[bin]; }
-double fc_timeline_exposure(const fc_timeline *t, int bin) { return t->exposure[bin]; }
-fc_tl_level fc_timeline_level(const fc_timeline *t, int bin) { return t->level[bin]; }
-double fc_timeline_span_hours(const fc_timeline *t) { return t->span_h; }
-int fc_timeline_rows(const fc_timeline *t, size_t series) { return t->rows[series]; }
+double fc_timeline_total_rate(const fc_timeline *t, int bin) {
+  return t->total[bin];
+}
+double fc_timeline_exposure(const fc_timeline *t, int bin) {
+  return t->exposure[bin];
+}
+fc_tl_level fc_timeline_level(const fc_timeline *t, int bin) {
+  return t->level[bin];
+}
+double fc_timeline_span_hours(const fc_timeline *t) {
+  return t->span_h;
+}
+int fc_timeline_rows(const fc_timeline *t, size_t series) {
+  return t->rows[series];
+}
 
 double fc_timeline_expected(const fc_timeline *t, int64_t a_us, int64_t b_us) {
   double sum = 0;
@@ -254,7 +281,8 @@ double fc_timeline_expected(const fc_timeline *t, int64_t a_us, int64_t b_us) {
   const int64_t week = 7 * US_PER_DAY;
   if (b_us - a_us > week) {
     double w = 0;
-    for (int b = 0; b < FC_TL_BINS; b++) w += t->total[b];
+    for (int b = 0; b < FC_TL_BINS; b++)
+      w += t->total[b];
     int64_t n = (b_us - a_us) / week;
     sum += (double)n * w;
     a_us += n * week;

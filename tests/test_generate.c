@@ -12,7 +12,6 @@
 
 #include "../src/flowline.h"
 #include "../src/genbn.h"
-#include "flowchronicle/rng.h"
 #include "flowchronicle/cover.h"
 #include "flowchronicle/demodata.h"
 #include "flowchronicle/encode.h"
@@ -21,14 +20,15 @@
 #include "flowchronicle/merge.h"
 #include "flowchronicle/model.h"
 #include "flowchronicle/modelfile.h"
+#include "flowchronicle/rng.h"
 #include "flowchronicle/store.h"
 #include "testutil.h"
 
 #define US_H INT64_C(3600000000)
 #define US_D (24 * US_H)
 
-static fc_flow_table train;  /* the demo week */
-static fc_model_file model;  /* mined by hand from it */
+static fc_flow_table train; /* the demo week */
+static fc_model_file model; /* mined by hand from it */
 static char *tmp;
 
 static uint32_t code_of(const fc_encoded *e, fc_col_id c, const char *v) {
@@ -67,9 +67,8 @@ static int setup(void **state) {
   assert_int_equal(fc_mdata_build(&md, &e), FC_OK);
   fc_model_options mo = {6000, 3, false};
   fc_model *m;
-  assert_int_equal(fc_model_create(&md, (uint64_t)(e.ticks[e.n_rows - 1] - e.ticks[0]), &mo, NULL,
-                                   &m),
-                   FC_OK);
+  assert_int_equal(
+      fc_model_create(&md, (uint64_t)(e.ticks[e.n_rows - 1] - e.ticks[0]), &mo, NULL, &m), FC_OK);
   uint32_t udp = code_of(&e, FC_COL_PROTO, "UDP"), tcp = code_of(&e, FC_COL_PROTO, "TCP");
   fc_pattern p;
   /* dns-https: UDP 53 to the resolver from ?A, then TCP 443 from A */
@@ -166,7 +165,9 @@ static bool same_flow(const fc_flow_table *a, size_t i, const fc_flow_table *b, 
          a->fwd_bytes[i] == b->fwd_bytes[j] && a->bwd_bytes[i] == b->bwd_bytes[j];
 }
 
-static int64_t day0(void) { return fc_days_from_civil(2024, 3, 4) * US_D; }
+static int64_t day0(void) {
+  return fc_days_from_civil(2024, 3, 4) * US_D;
+}
 
 static void slices_are_pure_functions(void **state) {
   (void)state;
@@ -187,7 +188,8 @@ static void slices_are_pure_functions(void **state) {
   assert_int_equal(fc_gen_slice_to_table(g, b, &tb), FC_OK);
   assert_true(ta.n > 50);
   assert_int_equal(ta.n, tb.n);
-  for (size_t i = 0; i < ta.n; i++) assert_true(same_flow(&ta, i, &tb, i));
+  for (size_t i = 0; i < ta.n; i++)
+    assert_true(same_flow(&ta, i, &tb, i));
   /* In output order, inside the slice's time (flows may spill past its end, never before). */
   int64_t s0, s1;
   fc_generator_slice_span(g, 3, &s0, &s1);
@@ -249,7 +251,8 @@ static void option_checks(void **state) {
 
 /* Flows per hour of one day starting at t. */
 static void hourly(const fc_flow_table *t, int64_t day, double *h) {
-  for (int i = 0; i < 24; i++) h[i] = 0;
+  for (int i = 0; i < 24; i++)
+    h[i] = 0;
   for (size_t i = 0; i < t->n; i++)
     if (t->ts_us[i] >= day && t->ts_us[i] < day + US_D) h[(t->ts_us[i] - day) / US_H]++;
 }
@@ -274,11 +277,13 @@ static void hourly_counts_follow_training(void **state) {
     if (h < 6) night += gen[h];
     if (ref[h] >= 100) {
       double r = gen[h] / ref[h];
-      if (r < 0.7 || r > 1.4) fail_msg("hour %d: %g generated flows, %g in training", h, gen[h], ref[h]);
+      if (r < 0.7 || r > 1.4)
+        fail_msg("hour %d: %g generated flows, %g in training", h, gen[h], ref[h]);
       compared++;
     }
   }
-  for (int h = 0; h < 24; h++) print_message("%d:%g/%g ", h, gen[h], ref[h]);
+  for (int h = 0; h < 24; h++)
+    print_message("%d:%g/%g ", h, gen[h], ref[h]);
   print_message("\n");
   assert_true(compared >= 10);
   assert_true(fabs(gen_total / ref_total - 1) < 0.1);
@@ -394,7 +399,8 @@ static void repaired_flows_are_consistent(void **state) {
   assert_int_equal(st.flows, t.n);
   assert_true(st.repaired > 0 && st.repaired <= st.flows);
   uint64_t kinds = 0;
-  for (int r = 0; r < FC_REPAIR_KINDS; r++) kinds += st.repairs[r];
+  for (int r = 0; r < FC_REPAIR_KINDS; r++)
+    kinds += st.repairs[r];
   assert_true(kinds >= st.repaired);
   assert_int_equal(st.records, st.flows);
   fc_table_free(&t);
@@ -448,10 +454,12 @@ static bool same_sorted_lines(const char *a, const char *b) {
   char *ba, *bb;
   char **la = lines_of(a, &na, &ba), **lb = lines_of(b, &nb, &bb);
   bool ok = na == nb && na > 0 && !strcmp(la[0], lb[0]);
-  for (size_t i = 2; ok && i < nb; i++) ok = strcmp(lb[i - 1], lb[i]) <= 0;
+  for (size_t i = 2; ok && i < nb; i++)
+    ok = strcmp(lb[i - 1], lb[i]) <= 0;
   qsort(la, na, sizeof *la, cmp_str);
   qsort(lb, nb, sizeof *lb, cmp_str);
-  for (size_t i = 0; ok && i < na; i++) ok = !strcmp(la[i], lb[i]);
+  for (size_t i = 0; ok && i < na; i++)
+    ok = !strcmp(la[i], lb[i]);
   free(la);
   free(lb);
   free(ba);
@@ -507,12 +515,24 @@ static void parts_are_csv_and_datasets(void **state) {
       fc_table_get(&raw, i, &f);
       char pb[8];
       switch (c) {
-      case FC_COL_PROTO: snprintf(txt, sizeof txt, "%s", fc_proto_name(f.proto, pb)); break;
-      case FC_COL_SRC_IP: fc_ip_format(&f.src_ip, txt); break;
-      case FC_COL_DST_IP: fc_ip_format(&f.dst_ip, txt); break;
-      case FC_COL_DST_PORT: snprintf(txt, sizeof txt, "%u", f.dst_port); break;
-      case FC_COL_FLAGS: fc_flags_format(f.flags, txt); break;
-      default: snprintf(txt, sizeof txt, "%s", fc_strdict_get(raw.labels, f.label)); break;
+      case FC_COL_PROTO:
+        snprintf(txt, sizeof txt, "%s", fc_proto_name(f.proto, pb));
+        break;
+      case FC_COL_SRC_IP:
+        fc_ip_format(&f.src_ip, txt);
+        break;
+      case FC_COL_DST_IP:
+        fc_ip_format(&f.dst_ip, txt);
+        break;
+      case FC_COL_DST_PORT:
+        snprintf(txt, sizeof txt, "%u", f.dst_port);
+        break;
+      case FC_COL_FLAGS:
+        fc_flags_format(f.flags, txt);
+        break;
+      default:
+        snprintf(txt, sizeof txt, "%s", fc_strdict_get(raw.labels, f.label));
+        break;
       }
       assert_string_equal(col->values[code], txt);
     }
@@ -539,7 +559,8 @@ static void lines_match_the_csv_writer(void **state) {
   fc_flow_table t;
   assert_int_equal(fc_table_init(&t), FC_OK);
   const char *labels[] = {"normal", "attack, stage 1", "say \"hi\"", " padded ", ""};
-  const char *ips[] = {"10.0.0.1", "2001:db8::1", "fd00::cafe:4d84:9d49:203:4af8", "255.255.255.255"};
+  const char *ips[] = {"10.0.0.1", "2001:db8::1", "fd00::cafe:4d84:9d49:203:4af8",
+                       "255.255.255.255"};
   for (int i = 0; i < 40; i++) {
     fc_flow f;
     memset(&f, 0, sizeof f);
@@ -648,10 +669,12 @@ static void fast_sampler_equals_bn_sampling(void **state) {
     for (uint64_t i = 0; i < 20000; i++) {
       fc_rng r;
       fc_rng_init(&r, 5, 6, k, i, 0);
-      for (int v = 0; v < m; v++) u[v] = fc_rng_uniform(&r);
+      for (int v = 0; v < m; v++)
+        u[v] = fc_rng_uniform(&r);
       fc_bn_sample(bn, u, vals);
       if (i % 4 == 3) /* a context never observed */
-        for (int v = 0; v < m; v++) vals[v] = (uint32_t)fc_rng_below(&r, fc_bn_cardinality(bn, v));
+        for (int v = 0; v < m; v++)
+          vals[v] = (uint32_t)fc_rng_below(&r, fc_bn_cardinality(bn, v));
       for (int v = 0; v < m; v++) {
         double x = i % 100 == 0 ? 0.0 : i % 100 == 1 ? 0.9999999999999999 : fc_rng_uniform(&r);
         assert_int_equal(fci_gen_bn_sample_node(s, v, vals, x), fc_bn_sample_node(bn, v, vals, x));

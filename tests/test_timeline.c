@@ -16,7 +16,9 @@
 #define TICK INT64_C(10000) /* 10 ms */
 
 /* Monday 2024-03-04 00:00 UTC. */
-static int64_t monday(void) { return fc_days_from_civil(2024, 3, 4) * 24 * H; }
+static int64_t monday(void) {
+  return fc_days_from_civil(2024, 3, 4) * 24 * H;
+}
 
 static void bins_and_time_zones(void **state) {
   (void)state;
@@ -29,7 +31,7 @@ static void bins_and_time_zones(void **state) {
   assert_int_equal(fc_timeline_create(t0, t0, TICK, 1, &s, &o, &t), FC_OK);
   assert_int_equal(fc_timeline_bin(t, t0), 0);
   assert_int_equal(fc_timeline_bin(t, t0 + 25 * H + 5), 25); /* Tuesday 01:00 */
-  assert_int_equal(fc_timeline_bin(t, t0 - 1), 167);          /* Sunday 23:59 */
+  assert_int_equal(fc_timeline_bin(t, t0 - 1), 167);         /* Sunday 23:59 */
   assert_int_equal(fc_timeline_hour_end(t, t0 + 1), t0 + H);
   fc_timeline_destroy(&t);
   assert_null(t);
@@ -56,8 +58,10 @@ static fc_timeline *office_week(int64_t **bufs) {
     for (int h = 9; h < 17; h++)
       for (int k = 0; k < 30; k++)
         office[n_office++] = ((int64_t)d * 24 * H + h * H + k * 2 * 60 * INT64_C(1000000)) / TICK;
-  for (int i = 0; i < 7 * 24 * 6; i++) always[n_always++] = (int64_t)i * 600 * 1000000 / TICK;
-  for (int i = 0; i < 14; i++) rare[i] = ((int64_t)i * 12 * H + 3 * H) / TICK;
+  for (int i = 0; i < 7 * 24 * 6; i++)
+    always[n_always++] = (int64_t)i * 600 * 1000000 / TICK;
+  for (int i = 0; i < 14; i++)
+    rare[i] = ((int64_t)i * 12 * H + 3 * H) / TICK;
   fc_timeline_series s[3] = {
       {n_office, office, 1, NULL}, {n_always, always, 1, NULL}, {14, rare, 1, NULL}};
   fc_timeline *t;
@@ -99,7 +103,8 @@ static void shrunk_rates_keep_each_rhythm(void **state) {
   double total = 0;
   for (size_t s = 0; s < 3; s++) {
     double e = 0;
-    for (int b = 0; b < FC_TL_BINS; b++) e += fc_timeline_rate(t, s, b);
+    for (int b = 0; b < FC_TL_BINS; b++)
+      e += fc_timeline_rate(t, s, b);
     total += e;
   }
   assert_true(fabs(total - (5 * 8 * 30 + 7 * 24 * 6 + 14)) < 1e-6);
@@ -110,7 +115,8 @@ static void shrunk_rates_keep_each_rhythm(void **state) {
   assert_true(fabs(fc_timeline_expected(t, t0 + 34 * H, t0 + 34 * H + H / 2) -
                    fc_timeline_total_rate(t, 34) / 2) < 1e-9);
   fc_timeline_destroy(&t);
-  for (int i = 0; i < 3; i++) free(bufs[i]);
+  for (int i = 0; i < 3; i++)
+    free(bufs[i]);
 }
 
 static void short_training_falls_back(void **state) {
@@ -126,11 +132,12 @@ static void short_training_falls_back(void **state) {
   fc_timeline_series s = {n, starts, 1, NULL};
   fc_timeline *t;
   assert_int_equal(fc_timeline_create(t0, t0 + 2 * 24 * H - TICK, TICK, 1, &s, NULL, &t), FC_OK);
-  assert_int_equal(fc_timeline_level(t, 10), FC_TL_WEEK);      /* Monday 10:00 */
+  assert_int_equal(fc_timeline_level(t, 10), FC_TL_WEEK);              /* Monday 10:00 */
   assert_int_equal(fc_timeline_level(t, 2 * 24 + 10), FC_TL_WEEKPART); /* Wednesday */
   assert_int_equal(fc_timeline_level(t, 5 * 24 + 10), FC_TL_HOUR);     /* Saturday */
   /* Wednesday 10:00 keeps the office rhythm of Monday and Tuesday. */
-  double wed_day = fc_timeline_rate(t, 0, 2 * 24 + 10), wed_night = fc_timeline_rate(t, 0, 2 * 24 + 3);
+  double wed_day = fc_timeline_rate(t, 0, 2 * 24 + 10),
+         wed_night = fc_timeline_rate(t, 0, 2 * 24 + 3);
   assert_true(wed_day > 8 && wed_day < 12);
   assert_true(wed_night > 0.5 && wed_night < 1.5);
   fc_timeline_destroy(&t);
@@ -143,10 +150,10 @@ static void short_training_falls_back(void **state) {
       starts[n++] = ((int64_t)h * H + k * 360 * 1000000LL) / TICK;
   s.n = n;
   assert_int_equal(fc_timeline_create(t0, t0 + 12 * H - TICK, TICK, 1, &s, NULL, &t), FC_OK);
-  assert_int_equal(fc_timeline_level(t, 9), FC_TL_WEEK);           /* Monday 09:00 itself */
-  assert_int_equal(fc_timeline_level(t, 24 + 9), FC_TL_WEEKPART);  /* another weekday */
-  assert_int_equal(fc_timeline_level(t, 5 * 24 + 9), FC_TL_HOUR);  /* Saturday */
-  assert_int_equal(fc_timeline_level(t, 24 + 15), FC_TL_FLAT);     /* never seen */
+  assert_int_equal(fc_timeline_level(t, 9), FC_TL_WEEK);          /* Monday 09:00 itself */
+  assert_int_equal(fc_timeline_level(t, 24 + 9), FC_TL_WEEKPART); /* another weekday */
+  assert_int_equal(fc_timeline_level(t, 5 * 24 + 9), FC_TL_HOUR); /* Saturday */
+  assert_int_equal(fc_timeline_level(t, 24 + 15), FC_TL_FLAT);    /* never seen */
   double flat = fc_timeline_rate(t, 0, 24 + 15);
   assert_true(fabs(flat - (double)n / 12) < 0.5);
   assert_true(fc_timeline_rate(t, 0, 24 + 9) > 5 * fc_timeline_rate(t, 0, 24 + 2));
@@ -225,7 +232,8 @@ static void poisson_counts(void **state) {
   assert_true(x == y && x != z);
   assert_true(fabs(fc_log_gamma(10.0) - log(362880.0)) < 1e-10);
   assert_true(fabs(fc_log_gamma(0.5) - 0.5 * log(3.14159265358979323846)) < 1e-10);
-  for (int i = 0; i < 1000; i++) assert_true(fc_rng_below(&a, 7) < 7);
+  for (int i = 0; i < 1000; i++)
+    assert_true(fc_rng_below(&a, 7) < 7);
 }
 
 int main(void) {

@@ -1,8 +1,8 @@
 /* flowchronicle generate: model -> synthetic flows over a period, one part file per rank,
  * optionally merged into one file at the end; and flowchronicle merge. */
 #include <getopt.h>
-#include <stdbool.h>
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +28,8 @@ static void help(void) {
       "values come from the patterns and their Bayesian networks. Run it under mpiexec/srun:\n"
       "the period is cut into slices handed to the ranks round-robin, OpenMP threads share a\n"
       "rank's slices, and every rank writes its own part file, time-ordered,\n"
-      "  OUTPUT with '.part-RRRR-of-NNNN' before its extension (out.csv -> out.part-0000-of-0002.csv).\n"
+      "  OUTPUT with '.part-RRRR-of-NNNN' before its extension (out.csv -> "
+      "out.part-0000-of-0002.csv).\n"
       "'flowchronicle merge' (or --merge) combines the parts into one time-ordered file. The\n"
       "flows depend only on the model and the options: the merged file is byte-identical for\n"
       "any number of ranks and threads.\n"
@@ -147,7 +148,8 @@ static fc_status agree(fc_status st) {
 static void report_profile(const fc_generator *g, const fc_model_file *m) {
   const fc_timeline *tl = fc_generator_timeline(g);
   int per_level[FC_TL_LEVELS] = {0};
-  for (int b = 0; b < FC_TL_BINS; b++) per_level[fc_timeline_level(tl, b)]++;
+  for (int b = 0; b < FC_TL_BINS; b++)
+    per_level[fc_timeline_level(tl, b)]++;
   double span = fc_timeline_span_hours(tl);
   fc_log_info("model: %zu patterns, %llu flows left to the base BN, training span %.1f h from "
               "the first flow",
@@ -155,8 +157,8 @@ static void report_profile(const fc_generator *g, const fc_model_file *m) {
   fc_log_info("rate profile over the 168 hours of the week: %d bins by %s, %d by %s, %d by %s, "
               "%d %s",
               per_level[FC_TL_WEEK], fc_tl_level_name(FC_TL_WEEK), per_level[FC_TL_WEEKPART],
-              fc_tl_level_name(FC_TL_WEEKPART), per_level[FC_TL_HOUR],
-              fc_tl_level_name(FC_TL_HOUR), per_level[FC_TL_FLAT], fc_tl_level_name(FC_TL_FLAT));
+              fc_tl_level_name(FC_TL_WEEKPART), per_level[FC_TL_HOUR], fc_tl_level_name(FC_TL_HOUR),
+              per_level[FC_TL_FLAT], fc_tl_level_name(FC_TL_FLAT));
   if (per_level[FC_TL_WEEK] < FC_TL_BINS && fc_cli_rank() == 0)
     fc_log_warn("generate: the training data covers %.1f days, less than a week: %d of the 168 "
                 "hours of the week were not seen for at least half an hour and take their rates "
@@ -198,9 +200,8 @@ static fc_status run(gen_args *a, int *exit_code) {
     fc_log_info("generating [%.19s, %.19s) UTC = %.2f days as %s, scale %g, seed %llu: %llu "
                 "slices of %.0f s on %d ranks x %d threads, about %.0f flows expected",
                 s, e, (double)(o->end_us - o->start_us) / 86400e6, fc_gen_format_name(o->format),
-                o->scale, (unsigned long long)o->seed,
-                (unsigned long long)fc_generator_n_slices(g), (double)o->slice_us / 1e6, size,
-                threads(), fc_generator_expected_flows(g));
+                o->scale, (unsigned long long)o->seed, (unsigned long long)fc_generator_n_slices(g),
+                (double)o->slice_us / 1e6, size, threads(), fc_generator_expected_flows(g));
   }
   char part[4096];
   FC_CALL_GOTO(st, fc_gen_part_path(a->output, rank, size, part, sizeof part), out);
@@ -243,11 +244,13 @@ static fc_status run(gen_args *a, int *exit_code) {
         mst = fc_merge_files((const char *const *)names, (size_t)size, a->output,
                              fc_cli_command_line(), &mr);
       if (mst == FC_OK) {
-        for (int r = 0; r < size; r++) unlink(names[r]);
+        for (int r = 0; r < size; r++)
+          unlink(names[r]);
         fc_log_info("merged %d parts into %s: %llu records in %.2f s", size, a->output,
                     (unsigned long long)mr.records, fc_now() - tm);
       }
-      for (int r = 0; names && r < size; r++) free(names[r]);
+      for (int r = 0; names && r < size; r++)
+        free(names[r]);
       free(names);
     }
     int bad = mst != FC_OK;
@@ -271,20 +274,14 @@ out:
 }
 
 int fc_cmd_generate(int argc, char **argv) {
-  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
-                                       {"output", required_argument, NULL, 'o'},
-                                       {"format", required_argument, NULL, 'F'},
-                                       {"start", required_argument, NULL, 'S'},
-                                       {"end", required_argument, NULL, 'E'},
-                                       {"tz", required_argument, NULL, 'Z'},
-                                       {"scale", required_argument, NULL, 'x'},
-                                       {"seed", required_argument, NULL, 's'},
-                                       {"slice", required_argument, NULL, 'L'},
-                                       {"merge", no_argument, NULL, 'M'},
-                                       {"deflate", required_argument, NULL, 'D'},
-                                       {"progress", required_argument, NULL, 'P'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"model", required_argument, NULL, 'm'},   {"output", required_argument, NULL, 'o'},
+      {"format", required_argument, NULL, 'F'},  {"start", required_argument, NULL, 'S'},
+      {"end", required_argument, NULL, 'E'},     {"tz", required_argument, NULL, 'Z'},
+      {"scale", required_argument, NULL, 'x'},   {"seed", required_argument, NULL, 's'},
+      {"slice", required_argument, NULL, 'L'},   {"merge", no_argument, NULL, 'M'},
+      {"deflate", required_argument, NULL, 'D'}, {"progress", required_argument, NULL, 'P'},
+      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
   gen_args a;
   memset(&a, 0, sizeof a);
   fc_generate_options_default(&a.o);
@@ -296,25 +293,33 @@ int fc_cmd_generate(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
     switch (c) {
-    case 'm': a.model = optarg; break;
-    case 'o': a.output = optarg; break;
+    case 'm':
+      a.model = optarg;
+      break;
+    case 'o':
+      a.output = optarg;
+      break;
     case 'F':
       if (!fc_gen_format_parse(optarg, &a.o.format))
         return fc_cli_usage_error("generate", "--format: '%s' is not csv, cidds or h5", optarg);
       break;
-    case 'S': a.start_s = optarg; break;
-    case 'E': a.end_s = optarg; break;
-    case 'Z': tz = optarg; break;
+    case 'S':
+      a.start_s = optarg;
+      break;
+    case 'E':
+      a.end_s = optarg;
+      break;
+    case 'Z':
+      tz = optarg;
+      break;
     case 'x':
       a.o.scale = strtod(optarg, &end);
       if (end == optarg || *end || !(a.o.scale > 0) || a.o.scale > 1e6)
-        return fc_cli_usage_error("generate", "--scale: '%s' is not a number in (0, 1e6]",
-                                  optarg);
+        return fc_cli_usage_error("generate", "--scale: '%s' is not a number in (0, 1e6]", optarg);
       break;
     case 's':
       if (fc_cli_parse_long(optarg, 0, INT64_MAX, &v))
-        return fc_cli_usage_error("generate", "--seed: '%s' is not a non-negative integer",
-                                  optarg);
+        return fc_cli_usage_error("generate", "--seed: '%s' is not a non-negative integer", optarg);
       a.o.seed = (uint64_t)v;
       break;
     case 'L':
@@ -323,7 +328,9 @@ int fc_cmd_generate(int argc, char **argv) {
                                   optarg);
       a.o.slice_us = v;
       break;
-    case 'M': a.merge = true; break;
+    case 'M':
+      a.merge = true;
+      break;
     case 'D':
       if (fc_cli_parse_long(optarg, 0, 9, &v))
         return fc_cli_usage_error("generate", "--deflate: '%s' is not in 0..9", optarg);
@@ -337,7 +344,8 @@ int fc_cmd_generate(int argc, char **argv) {
     case 'h':
       if (fc_cli_rank() == 0) help();
       return 0;
-    default: return fc_cli_usage_error("generate", "unknown option");
+    default:
+      return fc_cli_usage_error("generate", "unknown option");
     }
   }
   if (!a.model) return fc_cli_usage_error("generate", "-m MODEL.h5 is required");
@@ -349,8 +357,8 @@ int fc_cmd_generate(int argc, char **argv) {
   int64_t off_us = a.o.tz_offset_s * 1000000;
   if (a.start_s) {
     if (parse_date(a.start_s, &a.o.start_us))
-      return fc_cli_usage_error("generate",
-                                "--start: '%s' is not a date 'YYYY-MM-DD[ HH:MM:SS]'", a.start_s);
+      return fc_cli_usage_error("generate", "--start: '%s' is not a date 'YYYY-MM-DD[ HH:MM:SS]'",
+                                a.start_s);
     a.o.start_us -= off_us;
   }
   if (a.end_s) {
@@ -383,11 +391,14 @@ int fc_cmd_merge(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (c) {
-    case 'o': output = optarg; break;
+    case 'o':
+      output = optarg;
+      break;
     case 'h':
       if (fc_cli_rank() == 0) merge_help();
       return 0;
-    default: return fc_cli_usage_error("merge", "unknown option");
+    default:
+      return fc_cli_usage_error("merge", "unknown option");
     }
   }
   if (!output) return fc_cli_usage_error("merge", "-o OUTPUT is required");

@@ -24,7 +24,7 @@ mpiexec -n 2 "$fc" mine -i "$work/train.h5" -o "$work/model.h5" \
   --time-limit "${FC_BENCH_TIME_LIMIT:-20m}" --progress 60s 2>&1 | tail -2
 t1=$(date +%s)
 echo "mining: $((t1 - t0)) s"
-"$fc" show "$work/model.h5" | head -3
+"$fc" show "$work/model.h5" | sed -n 1,3p
 mpiexec -n 2 "$fc" generate -m "$work/model.h5" -o "$work/gen.csv" --merge \
   --start "2016-04-11 06:00:00" --end "2016-04-11 12:00:00" --seed 1 2>&1 | tail -2
 "$fc" eval --real "$work/train.h5" --synthetic "$work/gen.csv" --holdout "$work/test.h5" \

@@ -53,7 +53,7 @@ void fc_generate_options_default(fc_generate_options *o) {
   o->scale = 1.0;
   o->seed = 1;
   o->format = FC_GEN_CSV;
-  o->h5_deflate = 1;
+  o->h5_deflate = 0;
 }
 
 void fc_generate_stats_add(fc_generate_stats *dst, const fc_generate_stats *src) {

@@ -60,7 +60,7 @@ typedef struct fc_generate_options {
   uint64_t seed;            /* default 1 */
   int64_t tz_offset_s;      /* time zone of the rate profile: local = UTC + offset; default 0 */
   fc_gen_format format;     /* default FC_GEN_CSV */
-  int h5_deflate;           /* deflate level of HDF5 output 0..9 (0: uncompressed), default 1 */
+  int h5_deflate;           /* deflate level of HDF5 output 0..9 (0: uncompressed), default 0 */
 } fc_generate_options;
 
 void fc_generate_options_default(fc_generate_options *o);

@@ -48,7 +48,9 @@ static void help(void) {
       "      --seed N         random seed (default 1)\n"
       "      --slice TIME     slice length (units us, ms, s, m, h, d; default 1h)\n"
       "      --merge          after generating, merge the parts into OUTPUT and remove them\n"
-      "      --deflate N      compression level of HDF5 output, 0 (none) to 9, default 1\n"
+      "      --deflate N      compression of HDF5 output (shuffle + deflate level N, 1-9), default\n"
+      "                       0: uncompressed, fastest; 1 gives files about 5x smaller at half\n"
+      "                       the speed\n"
       "      --progress TIME  interval of progress lines, default 5s\n"
       "  -h, --help           this help\n"
       "\n"
@@ -70,6 +72,8 @@ static void merge_help(void) {
          "\n"
          "Options:\n"
          "  -o, --output FILE    merged file (required)\n"
+         "      --deflate N      compression of HDF5 output: shuffle + deflate level N (1-9),\n"
+         "                       default 0 (uncompressed)\n"
          "  -h, --help           this help\n");
 }
 
@@ -242,7 +246,7 @@ static fc_status run(gen_args *a, int *exit_code) {
       fc_merge_report mr;
       if (mst == FC_OK)
         mst = fc_merge_files((const char *const *)names, (size_t)size, a->output,
-                             fc_cli_command_line(), &mr);
+                             fc_cli_command_line(), o->h5_deflate, &mr);
       if (mst == FC_OK) {
         for (int r = 0; r < size; r++)
           unlink(names[r]);
@@ -384,15 +388,23 @@ int fc_cmd_generate(int argc, char **argv) {
 
 int fc_cmd_merge(int argc, char **argv) {
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                       {"deflate", required_argument, NULL, 'D'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *output = NULL;
+  int deflate = 0;
+  long long v;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'o':
       output = optarg;
+      break;
+    case 'D':
+      if (fc_cli_parse_long(optarg, 0, 9, &v))
+        return fc_cli_usage_error("merge", "--deflate: '%s' is not in 0..9", optarg);
+      deflate = (int)v;
       break;
     case 'h':
       if (fc_cli_rank() == 0) merge_help();
@@ -408,7 +420,7 @@ int fc_cmd_merge(int argc, char **argv) {
     double t0 = fc_now();
     fc_merge_report rep;
     fc_status st = fc_merge_files((const char *const *)(argv + optind), (size_t)(argc - optind),
-                                  output, fc_cli_command_line(), &rep);
+                                  output, fc_cli_command_line(), deflate, &rep);
     if (st != FC_OK)
       rc = fc_cli_fail("merge", st);
     else

@@ -46,7 +46,7 @@ typedef enum fc_repair {
   FC_REPAIR_FLAGS,    /* TCP flags on a non-TCP flow cleared */
   FC_REPAIR_ONEWAY,   /* backward traffic to a broadcast or multicast destination removed */
   FC_REPAIR_PACKETS,  /* packets raised: none forward, bytes without packets, > 65535 B/packet */
-  FC_REPAIR_BYTES,    /* bytes raised to the minimum header size x packets */
+  FC_REPAIR_BYTES,    /* fewer than max(headers, 42) bytes a packet: fewer packets or more bytes */
   FC_REPAIR_DURATION, /* a one-packet flow given duration 0 */
   FC_REPAIR_KINDS
 } fc_repair;

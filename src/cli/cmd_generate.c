@@ -164,11 +164,12 @@ static void report_profile(const fc_generator *g, const fc_model_file *m) {
               fc_tl_level_name(FC_TL_WEEKPART), per_level[FC_TL_HOUR], fc_tl_level_name(FC_TL_HOUR),
               per_level[FC_TL_FLAT], fc_tl_level_name(FC_TL_FLAT));
   if (per_level[FC_TL_WEEK] < FC_TL_BINS && fc_cli_rank() == 0)
-    fc_log_warn("generate: the training data covers %.1f days, less than a week: %d of the 168 "
-                "hours of the week were not seen for at least half an hour and take their rates "
-                "from pooled levels (weekday/weekend x hour, then hour of day, then one flat "
-                "rate); see docs/generate.md",
-                span / 24, FC_TL_BINS - per_level[FC_TL_WEEK]);
+    fc_log_warn("generate: the training data covers %.1f days%s: %d of the 168 hours of the week "
+                "were not seen for at least half an hour and take their rates from pooled levels "
+                "(weekday/weekend x hour, then hour of day, then one flat rate); see "
+                "docs/generate.md",
+                span / 24, span < 7 * 24 ? ", less than a week" : "",
+                FC_TL_BINS - per_level[FC_TL_WEEK]);
 }
 
 static fc_status run(gen_args *a, int *exit_code) {

@@ -39,7 +39,7 @@ const char *fc_repair_name(fc_repair r) {
   case FC_REPAIR_PACKETS:
     return "packets";
   case FC_REPAIR_BYTES:
-    return "bytes below headers";
+    return "too few bytes per packet";
   case FC_REPAIR_DURATION:
     return "one-packet duration";
   default:
@@ -53,7 +53,7 @@ void fc_generate_options_default(fc_generate_options *o) {
   o->scale = 1.0;
   o->seed = 1;
   o->format = FC_GEN_CSV;
-  o->h5_deflate = 1;
+  o->h5_deflate = 0;
 }
 
 void fc_generate_stats_add(fc_generate_stats *dst, const fc_generate_stats *src) {
@@ -545,22 +545,24 @@ static uint16_t source_port(const fc_generator *g, const fci_gflow *f, fc_rng *r
   return (uint16_t)(lo + fc_rng_below(r, hi - lo + 1));
 }
 
+/* The smallest average packet a flow direction may have: its headers (20 bytes of IPv4 or 40 of
+ * IPv6, plus 20 for TCP, 8 for UDP and ICMP), and at least 42 bytes, the floor of the compliance
+ * checks of docs/eval.md (rules 15-16). */
 static uint64_t min_bytes_per_packet(const fc_generator *g, const fci_gflow *f) {
-  uint64_t ip = g->ip[0][f->src].ip.family == 6 ? 40 : 20;
+  uint64_t h = g->ip[0][f->src].ip.family == 6 ? 40 : 20;
   switch (f->proto) {
-  case FC_PROTO_TCP:
-    return ip + 20;
+  case FC_PROTO_TCP: h += 20; break;
   case FC_PROTO_UDP:
   case FC_PROTO_ICMP:
-  case FC_PROTO_ICMP6:
-    return ip + 8;
-  default:
-    return ip;
+  case FC_PROTO_ICMP6: h += 8; break;
+  default: break;
   }
+  return h > 42 ? h : 42;
 }
 
-/* The repairs of docs/generate.md, in a fixed order; returns the repair bits. */
-static unsigned repair(const fc_generator *g, fci_gflow *f) {
+/* The repairs of docs/generate.md, in a fixed order; returns the repair bits. pkt_code[d] is the
+ * packet code drawn for direction d: a repair that can stay inside that bin does. */
+static unsigned repair(const fc_generator *g, fci_gflow *f, const uint32_t pkt_code[2]) {
   unsigned rep = 0;
   if (f->proto != FC_PROTO_TCP && f->flags) {
     f->flags = 0;
@@ -573,6 +575,7 @@ static unsigned repair(const fc_generator *g, fci_gflow *f) {
   const uint64_t max_pkt = 65535;
   uint64_t min_pkt = min_bytes_per_packet(g, f);
   uint64_t *pk[2] = {&f->fp, &f->bp}, *by[2] = {&f->fb, &f->bb};
+  const fci_gen_bin *bins[2] = {g->bins[FC_COL_FWD_PKTS], g->bins[FC_COL_BWD_PKTS]};
   for (int d = 0; d < 2; d++) {
     uint64_t p = *pk[d], b = *by[d];
     /* Packets needed to carry the bytes (an IP packet holds at most 65535); the forward
@@ -583,8 +586,16 @@ static unsigned repair(const fc_generator *g, fci_gflow *f) {
       p = need;
       rep |= 1u << FC_REPAIR_PACKETS;
     }
-    if (p > 0 && p <= UINT64_MAX / min_pkt && b < min_pkt * p) {
-      b = min_pkt * p;
+    /* Too few bytes for the packets: fewer packets when that stays inside the packet bin that was
+     * drawn (both drawn bins kept: a [1,4) bin of one-packet answers decodes to 1..3 uniformly),
+     * otherwise more bytes. */
+    if (p > 0 && p <= UINT64_MAX / 64 && b < min_pkt * p) {
+      uint64_t fewer = b / min_pkt;
+      const fci_gen_bin *bin = pkt_code[d] ? &bins[d][pkt_code[d]] : NULL;
+      if (fewer >= 1 && fewer >= need && bin && bin->n && fewer >= (uint64_t)bin->lo)
+        p = fewer;
+      else
+        b = min_pkt * p;
       rep |= 1u << FC_REPAIR_BYTES;
     }
     *pk[d] = p;
@@ -671,7 +682,8 @@ static void gen_instance(const fc_generator *g, fc_gen_slice *sl, size_t s, uint
     f->dur = codes[FC_COL_DURATION]
                  ? (int64_t)draw_value(&g->bins[FC_COL_DURATION][codes[FC_COL_DURATION]], &r)
                  : 0;
-    unsigned rep = repair(g, f);
+    const uint32_t pkt_code[2] = {codes[FC_COL_FWD_PKTS], codes[FC_COL_BWD_PKTS]};
+    unsigned rep = repair(g, f, pkt_code);
     if (rep) {
       sl->stats.repaired++;
       for (int k = 0; k < FC_REPAIR_KINDS; k++)

@@ -342,7 +342,7 @@ static bool same_encoding(const fc_encoded *a, const fc_encoded *b) {
 }
 
 static fc_status merge_h5(const char *const *inputs, size_t n, const char *output,
-                          const char *command_line, fc_merge_report *rep) {
+                          const char *command_line, int deflate, fc_merge_report *rep) {
   fc_status st = FC_OK;
   h5_in *in = NULL;
   part_info *info = NULL;
@@ -440,7 +440,7 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
                         enc0.bins,
                         meta0.has_labels ? n_labels : 0,
                         meta0.has_labels ? label_texts : NULL};
-  FC_CALL_GOTO(st, fci_dsw_open(output, &e, 1, &w), done);
+  FC_CALL_GOTO(st, fci_dsw_open(output, &e, deflate, &w), done);
   while (h.n) {
     h5_in *t = &in[h.v[0]];
     fc_flow f;
@@ -505,7 +505,7 @@ static int is_hdf5(const char *path, fc_status *st) {
 }
 
 fc_status fc_merge_files(const char *const *inputs, size_t n, const char *output,
-                         const char *command_line, fc_merge_report *rep) {
+                         const char *command_line, int deflate, fc_merge_report *rep) {
   memset(rep, 0, sizeof *rep);
   if (n == 0) return FC_ERROR(FC_ERR_ARG, "merge: no input");
   fc_status st = FC_OK;
@@ -522,7 +522,7 @@ fc_status fc_merge_files(const char *const *inputs, size_t n, const char *output
   }
   rep->hdf5 = kind;
   double t0 = fc_now();
-  FC_CALL(kind ? merge_h5(inputs, n, output, command_line, rep)
+  FC_CALL(kind ? merge_h5(inputs, n, output, command_line, deflate, rep)
                : merge_text(inputs, n, output, rep));
   fc_log_debug("merged %zu parts into %s: %llu records in %.2f s", n, output,
                (unsigned long long)rep->records, fc_now() - t0);

@@ -12,6 +12,7 @@
 # that the data holds no other (server, port) combination. A change in the search order can move
 # these patterns past the cut: the message says which one was missed.
 # Usage: test_generate_mine.sh FLOWCHRONICLE BUILD_DIR
+# ctest-labels: slow
 set -euo pipefail
 fc=$1
 work=$(mktemp -d)

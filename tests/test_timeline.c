@@ -84,6 +84,7 @@ static void shrunk_rates_keep_each_rhythm(void **state) {
   double day = fc_timeline_rate(t, 0, 24 + 10), night = fc_timeline_rate(t, 0, 24 + 3);
   double sunday = fc_timeline_rate(t, 0, 6 * 24 + 11);
   assert_true(day > 27 && day < 33);
+  print_message("office day %.3g night %.3g sunday %.3g\n", day, night, sunday);
   assert_true(night < 0.2 && sunday < 0.2);
   /* Always-on: flat at 6 per hour whatever the global rhythm. */
   for (int b = 0; b < FC_TL_BINS; b++) {

@@ -46,7 +46,7 @@ typedef enum fc_repair {
   FC_REPAIR_FLAGS,    /* TCP flags on a non-TCP flow cleared */
   FC_REPAIR_ONEWAY,   /* backward traffic to a broadcast or multicast destination removed */
   FC_REPAIR_PACKETS,  /* packets raised: none forward, bytes without packets, > 65535 B/packet */
-  FC_REPAIR_BYTES,    /* bytes raised to the minimum header size x packets */
+  FC_REPAIR_BYTES,    /* fewer than max(headers, 42) bytes a packet: fewer packets or more bytes */
   FC_REPAIR_DURATION, /* a one-packet flow given duration 0 */
   FC_REPAIR_KINDS
 } fc_repair;
@@ -60,7 +60,7 @@ typedef struct fc_generate_options {
   uint64_t seed;            /* default 1 */
   int64_t tz_offset_s;      /* time zone of the rate profile: local = UTC + offset; default 0 */
   fc_gen_format format;     /* default FC_GEN_CSV */
-  int h5_deflate;           /* deflate level of HDF5 output 0..9 (0: uncompressed), default 1 */
+  int h5_deflate;           /* deflate level of HDF5 output 0..9 (0: uncompressed), default 0 */
 } fc_generate_options;
 
 void fc_generate_options_default(fc_generate_options *o);

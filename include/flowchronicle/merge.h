@@ -19,10 +19,11 @@ typedef struct fc_merge_report {
   int hdf5;         /* 1 when the parts were HDF5 */
 } fc_merge_report;
 
-/* Merges n >= 1 inputs into output. Errors: FC_ERR_IO (unreadable input, unwritable output),
+/* Merges n >= 1 inputs into output; HDF5 output is compressed with shuffle + deflate at level
+ * deflate (0: uncompressed), text output when its name ends in .gz. Errors: FC_ERR_IO (unreadable input, unwritable output),
  * FC_ERR_FORMAT (headers that differ or are not flow/CIDDS CSV, a part out of order, HDF5
  * parts of different runs or a missing part, text and HDF5 mixed), all naming the file. */
 fc_status fc_merge_files(const char *const *inputs, size_t n, const char *output,
-                         const char *command_line, fc_merge_report *rep);
+                         const char *command_line, int deflate, fc_merge_report *rep);
 
 #endif

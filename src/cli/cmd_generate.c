@@ -48,7 +48,9 @@ static void help(void) {
       "      --seed N         random seed (default 1)\n"
       "      --slice TIME     slice length (units us, ms, s, m, h, d; default 1h)\n"
       "      --merge          after generating, merge the parts into OUTPUT and remove them\n"
-      "      --deflate N      compression level of HDF5 output, 0 (none) to 9, default 1\n"
+      "      --deflate N      compression of HDF5 output (shuffle + deflate level N, 1-9), default\n"
+      "                       0: uncompressed, fastest; 1 gives files about 5x smaller at half\n"
+      "                       the speed\n"
       "      --progress TIME  interval of progress lines, default 5s\n"
       "  -h, --help           this help\n"
       "\n"
@@ -70,6 +72,8 @@ static void merge_help(void) {
          "\n"
          "Options:\n"
          "  -o, --output FILE    merged file (required)\n"
+         "      --deflate N      compression of HDF5 output: shuffle + deflate level N (1-9),\n"
+         "                       default 0 (uncompressed)\n"
          "  -h, --help           this help\n");
 }
 
@@ -160,11 +164,12 @@ static void report_profile(const fc_generator *g, const fc_model_file *m) {
               fc_tl_level_name(FC_TL_WEEKPART), per_level[FC_TL_HOUR], fc_tl_level_name(FC_TL_HOUR),
               per_level[FC_TL_FLAT], fc_tl_level_name(FC_TL_FLAT));
   if (per_level[FC_TL_WEEK] < FC_TL_BINS && fc_cli_rank() == 0)
-    fc_log_warn("generate: the training data covers %.1f days, less than a week: %d of the 168 "
-                "hours of the week were not seen for at least half an hour and take their rates "
-                "from pooled levels (weekday/weekend x hour, then hour of day, then one flat "
-                "rate); see docs/generate.md",
-                span / 24, FC_TL_BINS - per_level[FC_TL_WEEK]);
+    fc_log_warn("generate: the training data covers %.1f days%s: %d of the 168 hours of the week "
+                "were not seen for at least half an hour and take their rates from pooled levels "
+                "(weekday/weekend x hour, then hour of day, then one flat rate); see "
+                "docs/generate.md",
+                span / 24, span < 7 * 24 ? ", less than a week" : "",
+                FC_TL_BINS - per_level[FC_TL_WEEK]);
 }
 
 static fc_status run(gen_args *a, int *exit_code) {
@@ -242,7 +247,7 @@ static fc_status run(gen_args *a, int *exit_code) {
       fc_merge_report mr;
       if (mst == FC_OK)
         mst = fc_merge_files((const char *const *)names, (size_t)size, a->output,
-                             fc_cli_command_line(), &mr);
+                             fc_cli_command_line(), o->h5_deflate, &mr);
       if (mst == FC_OK) {
         for (int r = 0; r < size; r++)
           unlink(names[r]);
@@ -384,15 +389,23 @@ int fc_cmd_generate(int argc, char **argv) {
 
 int fc_cmd_merge(int argc, char **argv) {
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                       {"deflate", required_argument, NULL, 'D'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *output = NULL;
+  int deflate = 0;
+  long long v;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'o':
       output = optarg;
+      break;
+    case 'D':
+      if (fc_cli_parse_long(optarg, 0, 9, &v))
+        return fc_cli_usage_error("merge", "--deflate: '%s' is not in 0..9", optarg);
+      deflate = (int)v;
       break;
     case 'h':
       if (fc_cli_rank() == 0) merge_help();
@@ -408,7 +421,7 @@ int fc_cmd_merge(int argc, char **argv) {
     double t0 = fc_now();
     fc_merge_report rep;
     fc_status st = fc_merge_files((const char *const *)(argv + optind), (size_t)(argc - optind),
-                                  output, fc_cli_command_line(), &rep);
+                                  output, fc_cli_command_line(), deflate, &rep);
     if (st != FC_OK)
       rc = fc_cli_fail("merge", st);
     else

@@ -16,6 +16,7 @@
  * (the same name is the same address in every file and run) but not invertible, so exported
  * flows show the IPv6 form. */
 #include "flowchronicle/ingest.h"
+#include "flowline.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -1584,81 +1585,6 @@ done:
 
 /* ================================================================== the canonical CSV writer */
 
-static char *put_u64(char *b, uint64_t v) {
-  char tmp[20];
-  int n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n)
-    *b++ = tmp[--n];
-  return b;
-}
-
-static char *put_2(char *b, unsigned v) {
-  b[0] = (char)('0' + v / 10);
-  b[1] = (char)('0' + v % 10);
-  return b + 2;
-}
-
-static char *put_6(char *b, uint64_t v) {
-  for (int i = 5; i >= 0; i--) {
-    b[i] = (char)('0' + v % 10);
-    v /= 10;
-  }
-  return b + 6;
-}
-
-typedef struct day_cache {
-  int64_t day;
-  bool valid;
-  char text[11]; /* "YYYY-MM-DD " */
-} day_cache;
-
-/* "YYYY-MM-DD HH:MM:SS.ffffff" (the fc_time_format form) for years 0..9999. */
-static char *put_time(char *b, int64_t us, day_cache *dc) {
-  int64_t day = us >= 0 ? us / 86400000000LL : -((-us + 86399999999LL) / 86400000000LL);
-  int64_t rem = us - day * 86400000000LL;
-  if (!dc->valid || dc->day != day) {
-    int64_t y;
-    unsigned m, d;
-    fc_civil_from_days(day, &y, &m, &d);
-    char *t = dc->text;
-    for (int i = 3; i >= 0; i--) {
-      t[i] = (char)('0' + y % 10);
-      y /= 10;
-    }
-    t[4] = '-';
-    put_2(t + 5, m);
-    t[7] = '-';
-    put_2(t + 8, d);
-    t[10] = ' ';
-    dc->day = day;
-    dc->valid = true;
-  }
-  memcpy(b, dc->text, 11);
-  b += 11;
-  uint64_t secs = (uint64_t)rem / 1000000;
-  b = put_2(b, (unsigned)(secs / 3600));
-  *b++ = ':';
-  b = put_2(b, (unsigned)(secs / 60 % 60));
-  *b++ = ':';
-  b = put_2(b, (unsigned)(secs % 60));
-  *b++ = '.';
-  return put_6(b, (uint64_t)rem % 1000000);
-}
-
-static char *put_ip(char *b, const fc_ip *ip) {
-  if (ip->family == 4) {
-    for (int k = 0; k < 4; k++) {
-      if (k) *b++ = '.';
-      b = put_u64(b, ip->addr[k]);
-    }
-    return b;
-  }
-  return b + fc_ip_format(ip, b);
-}
 
 /* The label as written: quoted (RFC 4180) when it holds a comma or a quote or starts or ends
  * with a blank, which the reader would otherwise split or trim. Line breaks cannot be held. */
@@ -1693,6 +1619,7 @@ fc_status fc_write_flows_csv(const fc_flow_table *t, const char *path) {
   size_t nl = t->has_labels ? fc_strdict_size(t->labels) : 0;
   char **lab = NULL;
   size_t *lab_n = NULL;
+  char *line = NULL;
   if (nl) {
     FC_CALL_GOTO(st, fci_calloc(nl, sizeof *lab, &lab), out);
     FC_CALL_GOTO(st, fci_calloc(nl, sizeof *lab_n, &lab_n), out);
@@ -1709,8 +1636,11 @@ fc_status fc_write_flows_csv(const fc_flow_table *t, const char *path) {
   FC_CALL_GOTO(st, fc_atomic_open(path, &f), out);
   FC_CALL_GOTO(st, fc_atomic_puts(f, t->has_labels ? FLOWS_HEADER ",label\n" : FLOWS_HEADER "\n"),
                out);
-  day_cache dc = {0, false, {0}};
-  char line[512];
+  fci_day_cache dc = {0, false, {0}};
+  size_t longest = 0;
+  for (size_t k = 0; k < nl; k++)
+    if (lab_n[k] > longest) longest = lab_n[k];
+  FC_CALL_GOTO(st, fci_malloc(FCI_LINE_MAX + longest + 2, &line), out);
   for (size_t i = 0; i < t->n; i++) {
     if (t->ts_us[i] < t_min || t->ts_us[i] >= t_max) {
       st = FC_ERROR(FC_ERR_ARG, "%s: row %zu: start time %lld us is outside years 0000-9999", path,
@@ -1728,53 +1658,23 @@ fc_status fc_write_flows_csv(const fc_flow_table *t, const char *path) {
                     path, i);
       goto out;
     }
-    char *b = put_time(line, t->ts_us[i], &dc);
-    *b++ = ',';
-    b = put_u64(b, (uint64_t)t->duration_us[i] / 1000000);
-    *b++ = '.';
-    b = put_6(b, (uint64_t)t->duration_us[i] % 1000000);
-    *b++ = ',';
-    char pb[8];
-    const char *pn = fc_proto_name(t->proto[i], pb);
-    size_t pl = strlen(pn);
-    memcpy(b, pn, pl);
-    b += pl;
-    *b++ = ',';
-    b = put_ip(b, &t->src_ip[i]);
-    *b++ = ',';
-    b = put_u64(b, t->src_port[i]);
-    *b++ = ',';
-    b = put_ip(b, &t->dst_ip[i]);
-    *b++ = ',';
-    b = put_u64(b, t->dst_port[i]);
-    *b++ = ',';
-    b = put_u64(b, t->fwd_pkts[i]);
-    *b++ = ',';
-    b = put_u64(b, t->bwd_pkts[i]);
-    *b++ = ',';
-    b = put_u64(b, t->fwd_bytes[i]);
-    *b++ = ',';
-    b = put_u64(b, t->bwd_bytes[i]);
-    *b++ = ',';
-    fc_flags_format(t->flags[i], b);
-    b += 6;
-    if (t->has_labels) {
-      *b++ = ',';
-      uint32_t id = t->label[i];
-      if (id >= nl) {
-        st = FC_ERROR(FC_ERR_ARG, "%s: row %zu: label id %u outside the label dictionary (%zu)",
-                      path, i, id, nl);
-        goto out;
-      }
-      FC_CALL_GOTO(st, fc_atomic_write(f, line, (size_t)(b - line)), out);
-      FC_CALL_GOTO(st, fc_atomic_write(f, lab[id], lab_n[id]), out);
-      b = line;
+    uint32_t id = t->has_labels ? t->label[i] : 0;
+    if (t->has_labels && id >= nl) {
+      st = FC_ERROR(FC_ERR_ARG, "%s: row %zu: label id %u outside the label dictionary (%zu)",
+                    path, i, id, nl);
+      goto out;
     }
+    fc_flow fl;
+    fc_table_get(t, i, &fl);
+    /* One formatter for the canonical line, shared with the generator (flowline.c). */
+    char *b = fci_flow_line_ip(line, &fl, t->has_labels ? lab[id] : NULL,
+                               t->has_labels ? lab_n[id] : 0, &dc);
     *b++ = '\n';
     FC_CALL_GOTO(st, fc_atomic_write(f, line, (size_t)(b - line)), out);
   }
   FC_CALL_GOTO(st, fc_atomic_commit(&f), out);
 out:
+  free(line);
   fc_atomic_abort(&f);
   if (lab)
     for (size_t i = 0; i < nl; i++)

@@ -1588,31 +1588,6 @@ done:
 
 /* The label as written: quoted (RFC 4180) when it holds a comma or a quote or starts or ends
  * with a blank, which the reader would otherwise split or trim. Line breaks cannot be held. */
-static fc_status encode_label(const char *s, size_t n, uint32_t id, char **out, size_t *out_n) {
-  bool quote =
-      n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' || s[0] == '"');
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '\n' || s[i] == '\r')
-      return FC_ERROR(FC_ERR_ARG,
-                      "label %u ('%.40s') contains a line break, which the flow "
-                      "CSV cannot hold",
-                      id, s);
-    if (s[i] == ',' || s[i] == '"') quote = true;
-  }
-  char *e;
-  FC_CALL(fci_malloc(2 * n + 3, &e));
-  size_t k = 0;
-  if (quote) e[k++] = '"';
-  for (size_t i = 0; i < n; i++) {
-    if (quote && s[i] == '"') e[k++] = '"';
-    e[k++] = s[i];
-  }
-  if (quote) e[k++] = '"';
-  *out = e;
-  *out_n = k;
-  return FC_OK;
-}
-
 fc_status fc_write_flows_csv(const fc_flow_table *t, const char *path) {
   fc_status st = FC_OK;
   fc_atomic_file *f = NULL;
@@ -1625,9 +1600,8 @@ fc_status fc_write_flows_csv(const fc_flow_table *t, const char *path) {
     FC_CALL_GOTO(st, fci_calloc(nl, sizeof *lab_n, &lab_n), out);
     for (size_t i = 0; i < nl; i++)
       FC_CALL_GOTO(st,
-                   encode_label(fc_strdict_get(t->labels, (uint32_t)i),
-                                fc_strdict_len(t->labels, (uint32_t)i), (uint32_t)i, &lab[i],
-                                &lab_n[i]),
+                   fci_csv_label(fc_strdict_get(t->labels, (uint32_t)i),
+                                 fc_strdict_len(t->labels, (uint32_t)i), &lab[i], &lab_n[i]),
                    out);
   }
   /* Times the reader can take back: years 0000 to 9999. */

@@ -122,8 +122,7 @@ static fc_status read_block(const char *path, int64_t max_span_ticks, fc_dataset
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  FC_CALL(fc_dataset_read_meta(path, MPI_COMM_WORLD, meta));
-  size_t b, end;
+  size_t b, end; /* meta: already read by the caller */
   fc_block_range(meta->n_rows, rank, size, &b, &end);
   FC_CALL(fc_dataset_read(path, MPI_COMM_WORLD, b, end, meta, NULL, e, NULL));
   *n_own = end - b;

@@ -7,7 +7,9 @@
  * comes from Philox streams named (seed, purpose; k, series, index) (rng.h), so a slice's flows
  * are a pure function of (model, options, k): any rank or thread may compute any slice. A run
  * hands slices to ranks round-robin; each rank writes its own part file, time-ordered inside,
- * and fc_merge_files (merge.h) combines parts into one file.
+ * and fc_merge_files (merge.h) combines parts into one file. A run may make only one shard of
+ * the period, a contiguous run of slices (fc_gen_shard_range), so that separate jobs with their
+ * own rank counts share a period; the parts of all shards merge into the whole run's file.
  *
  * Order. Flows are ordered by start time, ties broken by the canonical flow-CSV text of the
  * record (docs/flows-csv.md). For the text formats this is exactly the byte order of the output

@@ -43,7 +43,7 @@ static int run(const fc_model_file *m, const char *dir, double days, double scal
   }
   char path[4096];
   snprintf(path, sizeof path, "%s/bench.%s", dir, o.format == FC_GEN_H5 ? "h5" : "csv");
-  fc_gen_provenance p = {"model", "", "generate_bench", 0, 1, 1};
+  fc_gen_provenance p = {"model", "", "generate_bench", 0, 1, 1, 0, 1};
   fc_gen_writer *w;
   double t_gen = 0, t_write = 0, t;
   t = cpu_now();

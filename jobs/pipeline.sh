@@ -7,6 +7,7 @@
 #
 #   FC_INPUT="flows/*.csv.gz" FC_FORMAT=nfdump FC_WORKDIR=$SCRATCH/run1 jobs/pipeline.sh
 #   FC_SBATCH_ARGS="--partition=compute --account=proj42" FC_MINE_SBATCH="--time=2-00:00:00" ...
+#   FC_STAGES="generate merge" FC_GEN_ARRAY=0-7 FC_GENERATE_SBATCH="--ntasks=16" jobs/pipeline.sh
 #
 # Usage: jobs/pipeline.sh [--wait]
 # Environment (default):
@@ -20,6 +21,11 @@
 #   FC_SBATCH_ARGS  (none)                  sbatch options for every stage (partition, account, qos)
 #   FC_INGEST_SBATCH, FC_MINE_SBATCH, FC_GENERATE_SBATCH, FC_MERGE_SBATCH (none)
 #                                           sbatch options for one stage, e.g. "--cpus-per-task=32"
+#   FC_GEN_ARRAY    (none)                  submit generate as a job array of these task ids, e.g.
+#                                           "0-7": task T of N generates shard T of the period on
+#                                           its own ranks (jobs/generate.slurm); merge waits for
+#                                           all tasks (afterok on the array job); logs
+#                                           fc-generate-<job>_<task>.out
 #   FC_POLL         (10)                    seconds between polls with --wait
 # Every other variable of the job scripts (FC_FORMAT, FC_MINE_ARGS, FC_START, FC_END, FC_SEED,
 # FC_MODULES, FC_SRUN_ARGS, ...) reaches the jobs unchanged. Relative paths are relative to the
@@ -31,7 +37,7 @@ wait_for_jobs=0
 case ${1:-} in
   --wait) wait_for_jobs=1 ;;
   "") ;;
-  -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "pipeline.sh: unknown argument '$1' (usage: jobs/pipeline.sh [--wait])" >&2; exit 2 ;;
 esac
 
@@ -81,8 +87,15 @@ for stage in "${stages[@]}"; do
   read -r -a own <<<"${!var:-}"
   dep=()
   [ -z "$prev" ] || dep=(--dependency="afterok:$prev" --kill-on-invalid-dep=yes)
-  if ! out=$(sbatch --parsable --export=ALL --output="$workdir/logs/%x-%j.out" \
-    "${common[@]}" "${dep[@]}" "${own[@]}" "$here/$stage.slurm"); then
+  # generate as a job array: the next stage's afterok on the array job waits for every task.
+  array=()
+  log="$workdir/logs/%x-%j.out"
+  if [ "$stage" = generate ] && [ -n "${FC_GEN_ARRAY:-}" ]; then
+    array=(--array="$FC_GEN_ARRAY")
+    log="$workdir/logs/%x-%A_%a.out"
+  fi
+  if ! out=$(sbatch --parsable --export=ALL --output="$log" \
+    "${common[@]}" "${dep[@]}" "${array[@]}" "${own[@]}" "$here/$stage.slurm"); then
     echo "pipeline.sh: submitting $stage failed; cancelling the stages already submitted" >&2
     cancel_submitted
     exit 1
@@ -91,7 +104,12 @@ for stage in "${stages[@]}"; do
   ids+=("$id")
   prev=$id
   echo "$stage $id" >>"$workdir/jobs.txt"
-  printf 'pipeline.sh: %-8s job %-8s log %s/logs/fc-%s-%s.out\n' "$stage" "$id" "$workdir" "$stage" "$id"
+  if [ ${#array[@]} -gt 0 ]; then
+    printf 'pipeline.sh: %-8s job %-8s array %s, logs %s/logs/fc-%s-%s_<task>.out\n' "$stage" "$id" \
+      "$FC_GEN_ARRAY" "$workdir" "$stage" "$id"
+  else
+    printf 'pipeline.sh: %-8s job %-8s log %s/logs/fc-%s-%s.out\n' "$stage" "$id" "$workdir" "$stage" "$id"
+  fi
 done
 
 echo "pipeline.sh: results in $workdir:"

@@ -423,6 +423,24 @@ uint64_t fc_generator_n_slices(const fc_generator *g) {
   return g->n_slices;
 }
 
+/* floor(t K / n) for t <= n <= INT_MAX without a wider type: with K = q n + r it is
+ * t q + floor(t r / n), where t q <= K and t r < n^2 < 2^62. */
+static uint64_t shard_start(uint64_t k, uint64_t t, uint64_t n) {
+  uint64_t q = k / n, r = k % n;
+  return t * q + t * r / n;
+}
+
+fc_status fc_gen_shard_range(uint64_t n_slices, int shard, int n_shards, uint64_t *first,
+                             uint64_t *end) {
+  if (n_shards < 1) return FC_ERROR(FC_ERR_ARG, "%d shards: there must be at least one", n_shards);
+  if (shard < 0 || shard >= n_shards)
+    return FC_ERROR(FC_ERR_ARG, "shard %d of %d: shards are numbered 0 to %d", shard, n_shards,
+                    n_shards - 1);
+  *first = shard_start(n_slices, (uint64_t)shard, (uint64_t)n_shards);
+  *end = shard_start(n_slices, (uint64_t)shard + 1, (uint64_t)n_shards);
+  return FC_OK;
+}
+
 void fc_generator_slice_span(const fc_generator *g, uint64_t k, int64_t *a, int64_t *b) {
   *a = g->o.start_us + (int64_t)k * g->o.slice_us;
   *b = *a + g->o.slice_us;

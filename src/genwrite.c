@@ -28,7 +28,7 @@ struct fc_gen_writer {
   char *scratch;
   size_t line_cap;
   char *model_path, *model_sha256, *command_line;
-  int part, n_parts, threads;
+  int part, n_parts, threads, shard, n_shards;
 };
 
 static char *str_dup(const char *s) {
@@ -39,6 +39,11 @@ static char *str_dup(const char *s) {
 }
 
 fc_status fc_gen_part_path(const char *output, int part, int n_parts, char *buf, size_t cap) {
+  return fc_gen_shard_part_path(output, 0, 1, part, n_parts, buf, cap);
+}
+
+fc_status fc_gen_shard_part_path(const char *output, int shard, int n_shards, int part, int n_parts,
+                                 char *buf, size_t cap) {
   static const char *const exts[] = {".csv.gz", ".csv", ".h5", ".hdf5", ".gz"};
   size_t n = strlen(output), stem = n;
   const char *ext = "";
@@ -50,7 +55,11 @@ fc_status fc_gen_part_path(const char *output, int part, int n_parts, char *buf,
       break;
     }
   }
-  int w = snprintf(buf, cap, "%.*s.part-%04d-of-%04d%s", (int)stem, output, part, n_parts, ext);
+  /* One run for the whole period keeps the names parts have always had. */
+  int w = n_shards > 1 ? snprintf(buf, cap, "%.*s.shard-%04d-of-%04d.part-%04d-of-%04d%s",
+                                  (int)stem, output, shard, n_shards, part, n_parts, ext)
+                       : snprintf(buf, cap, "%.*s.part-%04d-of-%04d%s", (int)stem, output, part,
+                                  n_parts, ext);
   if (w < 0 || (size_t)w >= cap)
     return FC_ERROR(FC_ERR_ARG, "output name '%s' is too long", output);
   return FC_OK;
@@ -84,6 +93,8 @@ fc_status fc_gen_writer_open(const fc_generator *g, const char *path, const fc_g
   w->part = p ? p->part : 0;
   w->n_parts = p ? p->n_parts : 1;
   w->threads = p ? p->threads : 1;
+  w->shard = p ? p->shard : 0;
+  w->n_shards = p ? p->n_shards : 1;
   w->scratch = malloc(2 * w->line_cap);
   fc_status st = FC_OK;
   if (!w->path || !w->model_path || !w->model_sha256 || !w->command_line || !w->scratch) {
@@ -211,6 +222,8 @@ static fc_status write_generate_attrs(fc_gen_writer *w, const fc_generate_stats 
   hid_t f = fci_dsw_file(w->dsw);
   char id[32];
   char key[1024];
+  /* Only what determines the flows: every part of a generation, whatever its shard and the rank
+   * count of its run, carries the same id. */
   snprintf(key, sizeof key, "%s|%llu|%.17g|%lld|%lld|%lld|%lld|%d", w->model_sha256,
            (unsigned long long)g->o.seed, g->o.scale, (long long)g->o.start_us,
            (long long)g->o.end_us, (long long)g->o.slice_us, (long long)g->o.tz_offset_s,
@@ -228,6 +241,8 @@ static fc_status write_generate_attrs(fc_gen_writer *w, const fc_generate_stats 
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "tz_offset_s", g->o.tz_offset_s));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "part", w->part));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "n_parts", w->n_parts));
+  FC_CALL(fci_h5_attr_write_i64(f, "generate", "shard", w->shard));
+  FC_CALL(fci_h5_attr_write_i64(f, "generate", "n_shards", w->n_shards));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "instances", (int64_t)s->instances));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "truncated", (int64_t)s->truncated));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "repaired", (int64_t)s->repaired));
@@ -276,8 +291,15 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
   memset(&mine, 0, sizeof mine);
   memset(total, 0, sizeof *total);
   fc_gen_writer *w = NULL;
-  fc_status st = fc_gen_writer_open(g, part_path, p, &w);
-  const uint64_t n = g->n_slices;
+  const int shard = p ? p->shard : 0, n_shards = p ? p->n_shards : 1;
+  uint64_t first = 0, end = 0;
+  fc_status st = fc_gen_shard_range(g->n_slices, shard, n_shards, &first, &end);
+  if (st == FC_OK) st = fc_gen_writer_open(g, part_path, p, &w);
+  /* This run's slices are first + 0 .. first + n - 1; the flows of the last ones that start
+   * past the shard's end are written here too (the final bound is INT64_MAX). */
+  const uint64_t n = end - first;
+  char what[64] = "";
+  if (n_shards > 1) snprintf(what, sizeof what, " (shard %d of %d)", shard, n_shards);
   const uint64_t n_mine =
       (uint64_t)rank < n ? (n - (uint64_t)rank + (uint64_t)size - 1) / (uint64_t)size : 0;
   const size_t batch = (size_t)(2 * max_threads());
@@ -301,7 +323,7 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
     size_t nb = j0 < n_mine ? (size_t)(n_mine - j0 < batch ? n_mine - j0 : batch) : 0;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t i = 0; i < nb; i++) {
-      uint64_t k = (uint64_t)rank + (j0 + i) * (uint64_t)size;
+      uint64_t k = first + (uint64_t)rank + (j0 + i) * (uint64_t)size;
       sts[i] = fc_generate_slice(g, k, &slices[i]);
       if (sts[i] != FC_OK) snprintf(msgs[i], sizeof msgs[i], "%s", fc_error_message());
     }
@@ -309,9 +331,9 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
       if (sts[i] != FC_OK) st = FC_ERROR(sts[i], "%s", msgs[i]);
     for (size_t i = 0; i < nb; i++)
       if (slices[i]) fc_generate_stats_add(&mine, &slices[i]->stats);
-    uint64_t next = j0 + nb < n_mine ? (uint64_t)rank + (j0 + nb) * (uint64_t)size : n;
+    uint64_t next = j0 + nb < n_mine ? first + (uint64_t)rank + (j0 + nb) * (uint64_t)size : end;
     int64_t bound = INT64_MAX, a, b;
-    if (next < n) {
+    if (next < end) {
       fc_generator_slice_span(g, next, &a, &b);
       bound = a;
     }
@@ -325,12 +347,12 @@ fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc
     if (st == FC_OK && rank == 0 && fc_progress_due(&prog)) {
       char when[FC_TIME_STRLEN];
       uint64_t done = (j0 + batch) * (uint64_t)size < n ? (j0 + batch) * (uint64_t)size : n;
-      fc_generator_slice_span(g, done - 1, &a, &b);
+      fc_generator_slice_span(g, first + done - 1, &a, &b);
       fc_time_format(b, when);
       double dt = fc_now() - t0;
-      fc_log_info("generate: %llu of %llu slices (up to %.19s UTC), %llu flows, %.0f flows/s",
-                  (unsigned long long)done, (unsigned long long)n, when, (unsigned long long)all,
-                  dt > 0 ? (double)all / dt : 0.0);
+      fc_log_info("generate%s: %llu of %llu slices (up to %.19s UTC), %llu flows, %.0f flows/s",
+                  what, (unsigned long long)done, (unsigned long long)n, when,
+                  (unsigned long long)all, dt > 0 ? (double)all / dt : 0.0);
     }
   }
   free(slices);

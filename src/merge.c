@@ -281,6 +281,7 @@ static int h5_cmp(void *vctx, size_t a, size_t b) {
 typedef struct part_info {
   char *run_id, *model, *model_sha256;
   int64_t seed, start_us, end_us, slice_us, tz, part, n_parts, instances, truncated, repaired;
+  int64_t shard, n_shards;
   double scale;
 } part_info;
 
@@ -307,6 +308,13 @@ static fc_status read_part_info(const fci_h5_reader *r, part_info *p) {
   FC_CALL(fci_h5_attr_read_i64(f, "generate", "tz_offset_s", &p->tz));
   FC_CALL(fci_h5_attr_read_i64(f, "generate", "part", &p->part));
   FC_CALL(fci_h5_attr_read_i64(f, "generate", "n_parts", &p->n_parts));
+  /* Parts written before runs could be shards are of the one shard. */
+  p->shard = 0;
+  p->n_shards = 1;
+  if (fci_h5_attr_exists(f, "generate", "shard"))
+    FC_CALL(fci_h5_attr_read_i64(f, "generate", "shard", &p->shard));
+  if (fci_h5_attr_exists(f, "generate", "n_shards"))
+    FC_CALL(fci_h5_attr_read_i64(f, "generate", "n_shards", &p->n_shards));
   FC_CALL(fci_h5_attr_read_i64(f, "generate", "instances", &p->instances));
   FC_CALL(fci_h5_attr_read_i64(f, "generate", "truncated", &p->truncated));
   FC_CALL(fci_h5_attr_read_i64(f, "generate", "repaired", &p->repaired));
@@ -327,11 +335,115 @@ static fc_status write_merged_attrs(hid_t f, const part_info *p0, size_t n, int6
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "tz_offset_s", p0->tz));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "part", 0));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "n_parts", 1));
+  FC_CALL(fci_h5_attr_write_i64(f, "generate", "shard", 0));
+  FC_CALL(fci_h5_attr_write_i64(f, "generate", "n_shards", 1));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "merged_parts", (int64_t)n));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "instances", instances));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "truncated", truncated));
   FC_CALL(fci_h5_attr_write_i64(f, "generate", "repaired", repaired));
   return FC_OK;
+}
+
+/* A part's place in its generation, for the completeness check. */
+typedef struct part_ref {
+  int64_t shard, part;
+  size_t i; /* its input */
+} part_ref;
+
+static int part_ref_cmp(const void *va, const void *vb) {
+  const part_ref *a = va, *b = vb;
+  if (a->shard != b->shard) return a->shard < b->shard ? -1 : 1;
+  if (a->part != b->part) return a->part < b->part ? -1 : 1;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* " of shard T of S" when the generation was cut into shards. */
+static const char *shard_of(const part_info *p, char *buf, size_t cap) {
+  buf[0] = '\0';
+  if (p->n_shards != 1)
+    snprintf(buf, cap, " of shard %lld of %lld", (long long)p->shard, (long long)p->n_shards);
+  return buf;
+}
+
+/* The parts of one generation: one shard count S for all; every shard 0..S-1 given; within a
+ * shard, which one run with its own rank count P wrote, every part 0..P-1 exactly once. The
+ * parts are sorted by (shard, part) and walked once, so a corrupt count allocates nothing. */
+static fc_status check_complete(const char *const *inputs, const part_info *info, size_t n) {
+  fc_status st = FC_OK;
+  part_ref *ref = NULL;
+  char sa[64], sb[64];
+  const int64_t n_shards = info[0].n_shards;
+  for (size_t i = 0; i < n; i++) {
+    const part_info *p = &info[i];
+    if (p->n_shards != n_shards)
+      return FC_ERROR(FC_ERR_FORMAT,
+                      "%s is a part of shard %lld of %lld, %s of shard %lld of %lld: the parts of "
+                      "one generation have one shard count",
+                      inputs[i], (long long)p->shard, (long long)p->n_shards, inputs[0],
+                      (long long)info[0].shard, (long long)n_shards);
+    if (p->n_shards < 1 || p->shard < 0 || p->shard >= p->n_shards || p->n_parts < 1 ||
+        p->part < 0 || p->part >= p->n_parts)
+      return FC_ERROR(FC_ERR_FORMAT, "%s is part %lld of %lld%s: not a valid part number",
+                      inputs[i], (long long)p->part, (long long)p->n_parts,
+                      shard_of(p, sa, sizeof sa));
+  }
+  FC_CALL(fci_calloc(n, sizeof *ref, &ref));
+  for (size_t i = 0; i < n; i++) {
+    ref[i].shard = info[i].shard;
+    ref[i].part = info[i].part;
+    ref[i].i = i;
+  }
+  qsort(ref, n, sizeof *ref, part_ref_cmp);
+  int64_t want_shard = 0;
+  size_t j = 0;
+  while (j < n && st == FC_OK) {
+    const part_info *p0 = &info[ref[j].i];
+    if (p0->shard != want_shard) break; /* shard want_shard is missing */
+    int64_t want_part = 0;
+    const size_t i0 = ref[j].i;
+    size_t last = i0;
+    for (; j < n && ref[j].shard == want_shard && st == FC_OK; j++) {
+      size_t i = ref[j].i;
+      const part_info *p = &info[i];
+      if (p->n_parts != p0->n_parts)
+        st = FC_ERROR(FC_ERR_FORMAT,
+                      "%s is part %lld of %lld%s, %s part %lld of %lld: the parts of one shard "
+                      "come from one run",
+                      inputs[i], (long long)p->part, (long long)p->n_parts,
+                      shard_of(p, sa, sizeof sa), inputs[i0], (long long)p0->part,
+                      (long long)p0->n_parts);
+      else if (p->part < want_part)
+        st = FC_ERROR(FC_ERR_FORMAT,
+                      "%s is part %lld of %lld%s, as is %s: the run's parts must each be given "
+                      "exactly once (%zu given)",
+                      inputs[i], (long long)p->part, (long long)p->n_parts,
+                      shard_of(p, sa, sizeof sa), inputs[last], n);
+      else if (p->part > want_part)
+        st = FC_ERROR(FC_ERR_FORMAT,
+                      "%s is part %lld of %lld%s, but part %lld%s is missing: the run's parts "
+                      "must each be given exactly once (%zu given)",
+                      inputs[i], (long long)p->part, (long long)p->n_parts,
+                      shard_of(p, sa, sizeof sa), (long long)want_part, shard_of(p, sb, sizeof sb),
+                      n);
+      want_part = p->part + 1;
+      last = i;
+    }
+    if (st == FC_OK && want_part < p0->n_parts)
+      st = FC_ERROR(FC_ERR_FORMAT,
+                    "%s is part %lld of %lld%s, but part %lld%s is missing: the run's parts must "
+                    "each be given exactly once (%zu given)",
+                    inputs[last], (long long)info[last].part, (long long)p0->n_parts,
+                    shard_of(p0, sa, sizeof sa), (long long)want_part, shard_of(p0, sb, sizeof sb),
+                    n);
+    want_shard++;
+  }
+  if (st == FC_OK && want_shard < n_shards)
+    st = FC_ERROR(FC_ERR_FORMAT,
+                  "%s is a part of a generation cut into %lld shards, but no part of shard %lld "
+                  "was given: every shard's parts must be given (%zu given)",
+                  inputs[0], (long long)n_shards, (long long)want_shard, n);
+  free(ref);
+  return st;
 }
 
 static bool same_encoding(const fc_encoded *a, const fc_encoded *b) {
@@ -358,14 +470,12 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
   heap h = {NULL, 0, h5_cmp, &ctx};
   fci_dsw *w = NULL;
   const char **label_texts = NULL;
-  bool *seen = NULL;
   size_t n_labels = 0;
   fci_h5_quiet q;
   fci_h5_quiet_begin(&q);
   FC_CALL_GOTO(st, fci_calloc(n, sizeof *in, &in), done);
   FC_CALL_GOTO(st, fci_calloc(n, sizeof *info, &info), done);
   FC_CALL_GOTO(st, fci_calloc(n, sizeof *h.v, &h.v), done);
-  FC_CALL_GOTO(st, fci_calloc(n, sizeof *seen, &seen), done);
   for (size_t i = 0; i < n; i++)
     in[i].r.file = H5I_INVALID_HID;
   /* The encoding and labels of the first part; the others must match. */
@@ -394,15 +504,6 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
                     inputs[0]);
       goto done;
     }
-    if (info[i].n_parts != (int64_t)n || info[i].part < 0 || info[i].part >= info[i].n_parts ||
-        seen[info[i].part]) {
-      st = FC_ERROR(FC_ERR_FORMAT,
-                    "%s is part %lld of %lld: the run's parts must each be given exactly once "
-                    "(%zu given)",
-                    inputs[i], (long long)info[i].part, (long long)info[i].n_parts, n);
-      goto done;
-    }
-    seen[info[i].part] = true;
     instances += info[i].instances;
     truncated += info[i].truncated;
     repaired += info[i].repaired;
@@ -411,6 +512,7 @@ static fc_status merge_h5(const char *const *inputs, size_t n, const char *outpu
     FC_CALL_GOTO(st, block_load(&in[i]), done);
     if (in[i].b < in[i].e) h.v[h.n++] = i;
   }
+  FC_CALL_GOTO(st, check_complete(inputs, info, n), done);
   /* Labels in their CSV form for the tie-break. */
   if (meta0.has_labels) {
     n_labels = fc_strdict_size(labels.labels);
@@ -478,7 +580,6 @@ done:
   free(ctx.label_len);
   free(ctx.scratch);
   free(label_texts);
-  free(seen);
   free(in);
   free(info);
   free(h.v);

@@ -4,6 +4,8 @@
  * generated day follows the training day; DNS -> HTTPS delays and the lab hosts' 8.8.8.8 -> HTTP
  * pairs follow the model; every repair invariant holds; the --end rule; the HDF5 part is a
  * dataset whose codes match its values; option checks; the text merge. */
+#include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -247,6 +249,72 @@ static void option_checks(void **state) {
   assert_int_equal(fc_gen_part_path("flows", 2, 3, buf, sizeof buf), FC_OK);
   assert_string_equal(buf, "flows.part-0002-of-0003");
   assert_int_equal(fc_gen_part_path("x.csv", 0, 1, buf, 8), FC_ERR_ARG);
+  /* Shards: one shard keeps the names above. */
+  assert_int_equal(fc_gen_shard_part_path("out.csv", 0, 1, 1, 3, buf, sizeof buf), FC_OK);
+  assert_string_equal(buf, "out.part-0001-of-0003.csv");
+  assert_int_equal(fc_gen_shard_part_path("d/x.csv.gz", 2, 8, 0, 1, buf, sizeof buf), FC_OK);
+  assert_string_equal(buf, "d/x.shard-0002-of-0008.part-0000-of-0001.csv.gz");
+  assert_int_equal(fc_gen_shard_part_path("x.h5", 11, 12, 3, 4, buf, sizeof buf), FC_OK);
+  assert_string_equal(buf, "x.shard-0011-of-0012.part-0003-of-0004.h5");
+  assert_int_equal(fc_gen_shard_part_path("x.h5", 0, 2, 0, 1, buf, 24), FC_ERR_ARG);
+}
+
+/* Shard ranges tile [0, K) in order, each floor(T K / N) to floor((T + 1) K / N): sizes differ
+ * by at most one; empty shards when N > K; exact where T K overflows 64 bits. */
+static void check_tiling(uint64_t k, int n) {
+  uint64_t prev_end = 0, lo = k / (uint64_t)n, hi = lo + (k % (uint64_t)n != 0);
+  for (int t = 0; t < n; t++) {
+    uint64_t a = 99, b = 99;
+    assert_int_equal(fc_gen_shard_range(k, t, n, &a, &b), FC_OK);
+    assert_int_equal(a, prev_end);
+    assert_true(b >= a);
+    assert_true(b - a == lo || b - a == hi);
+    prev_end = b;
+  }
+  assert_int_equal(prev_end, k);
+}
+
+static void shard_ranges(void **state) {
+  (void)state;
+  uint64_t a, b;
+  /* K = 10 over 3: [0, 3), [3, 6), [6, 10). */
+  const uint64_t want[4] = {0, 3, 6, 10};
+  for (int t = 0; t < 3; t++) {
+    assert_int_equal(fc_gen_shard_range(10, t, 3, &a, &b), FC_OK);
+    assert_int_equal(a, want[t]);
+    assert_int_equal(b, want[t + 1]);
+  }
+  /* N > K: K = 2 over 5 is [0,0) [0,0) [0,1) [1,1) [1,2). */
+  const uint64_t want2[6] = {0, 0, 0, 1, 1, 2};
+  for (int t = 0; t < 5; t++) {
+    assert_int_equal(fc_gen_shard_range(2, t, 5, &a, &b), FC_OK);
+    assert_int_equal(a, want2[t]);
+    assert_int_equal(b, want2[t + 1]);
+  }
+  assert_int_equal(fc_gen_shard_range(0, 0, 1, &a, &b), FC_OK);
+  assert_true(a == 0 && b == 0);
+  assert_int_equal(fc_gen_shard_range(7, 0, 1, &a, &b), FC_OK);
+  assert_true(a == 0 && b == 7);
+  /* 2^40 slices: T K needs 71 bits for N near 2^31. */
+  const uint64_t k40 = UINT64_C(1) << 40;
+  assert_int_equal(fc_gen_shard_range(k40, 1, 3, &a, &b), FC_OK);
+  assert_int_equal(a, UINT64_C(366503875925)); /* floor(2^40 / 3) */
+  assert_int_equal(b, UINT64_C(733007751850)); /* floor(2^41 / 3) */
+  assert_int_equal(fc_gen_shard_range(k40, INT_MAX - 1, INT_MAX, &a, &b), FC_OK);
+  assert_int_equal(b, k40);
+  assert_int_equal(b - a, k40 / INT_MAX + 1); /* 2^40 mod (2^31 - 1) = 512: the last is long */
+  assert_int_equal(fc_gen_shard_range(k40, INT_MAX / 2, INT_MAX, &a, &b), FC_OK);
+  /* floor((2^30 - 1) 2^40 / (2^31 - 1)) = 2^39 - 257 (2^40 = 512 (2^31 - 1) + 512) */
+  assert_int_equal(a, (k40 >> 1) - 257);
+  uint64_t ks[] = {1, 2, 3, 7, 10, 97, 1000, k40 - 1, k40};
+  int ns[] = {1, 2, 3, 4, 7, 10, 64, 1000};
+  for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+    for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+      check_tiling(ks[i], ns[j]);
+  /* Outside 0..N-1, or no shard at all. */
+  assert_int_equal(fc_gen_shard_range(10, 3, 3, &a, &b), FC_ERR_ARG);
+  assert_int_equal(fc_gen_shard_range(10, -1, 3, &a, &b), FC_ERR_ARG);
+  assert_int_equal(fc_gen_shard_range(10, 0, 0, &a, &b), FC_ERR_ARG);
 }
 
 /* Flows per hour of one day starting at t. */
@@ -482,7 +550,7 @@ static void parts_are_csv_and_datasets(void **state) {
   char *ref = fct_join(tmp, "ref.csv"), *part = fct_join(tmp, "gen.csv"),
        *h5 = fct_join(tmp, "gen.h5"), *back = fct_join(tmp, "back.csv");
   fc_generate_stats total;
-  fc_gen_provenance p = {"model.h5", "", "test", 0, 1, 1};
+  fc_gen_provenance p = {"model.h5", "", "test", 0, 1, 1, 0, 1};
   fc_generator *g;
   assert_int_equal(fc_generator_create(&model, &o, &g), FC_OK);
   assert_int_equal(fc_generate_run(g, part, &p, MPI_COMM_SELF, 100, &total), FC_OK);
@@ -554,6 +622,82 @@ static void parts_are_csv_and_datasets(void **state) {
   free(part);
   free(h5);
   free(back);
+}
+
+/* Shards of a period run one by one and merged give the whole run's file byte for byte (45-min
+ * slices cut instances, so flows spill past a shard's end into its part), also with empty
+ * shards (N > K); a shard outside 0..N-1 writes nothing; HDF5 parts without the shard
+ * attributes (written before shards existed) merge as shard 0 of 1. */
+static void shards_merge_into_the_whole_run(void **state) {
+  (void)state;
+  int64_t a = day0() + 9 * US_D + 8 * US_H;
+  fc_generate_options o = opts(a, a + 5 * US_H);
+  o.slice_us = 45 * 60 * 1000000LL; /* 7 slices */
+  char *whole = fct_join(tmp, "whole.csv"), *base = fct_join(tmp, "sh.csv"),
+       *merged = fct_join(tmp, "sh-merged.csv"), *old = fct_join(tmp, "old.h5"),
+       *old_merged = fct_join(tmp, "old-merged.h5");
+  fc_generate_stats total;
+  fc_gen_provenance p = {"model.h5", "", "test", 0, 1, 1, 0, 1};
+  fc_generator *g;
+  assert_int_equal(fc_generator_create(&model, &o, &g), FC_OK);
+  assert_int_equal(fc_generator_n_slices(g), 7);
+  assert_int_equal(fc_generate_run(g, whole, &p, MPI_COMM_SELF, 100, &total), FC_OK);
+  size_t n_whole, n_merged;
+  char *want = fct_slurp(whole, &n_whole);
+  assert_true(total.flows > 100);
+  const int counts[] = {3, 9};
+  for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+    int n = counts[c];
+    char names[9][512];
+    const char *in[9];
+    uint64_t flows = 0;
+    for (int t = 0; t < n; t++) {
+      assert_int_equal(fc_gen_shard_part_path(base, t, n, 0, 1, names[t], sizeof names[t]), FC_OK);
+      in[t] = names[t];
+      p.shard = t;
+      p.n_shards = n;
+      assert_int_equal(fc_generate_run(g, names[t], &p, MPI_COMM_SELF, 100, &total), FC_OK);
+      flows += total.flows;
+    }
+    fc_merge_report rep;
+    assert_int_equal(fc_merge_files(in, (size_t)n, merged, "test", 0, &rep), FC_OK);
+    assert_int_equal(rep.records, flows);
+    char *got = fct_slurp(merged, &n_merged);
+    assert_int_equal(n_merged, n_whole);
+    assert_memory_equal(got, want, n_whole);
+    free(got);
+    for (int t = 0; t < n; t++)
+      remove(names[t]);
+  }
+  char bad[512];
+  assert_int_equal(fc_gen_shard_part_path(base, 3, 3, 0, 1, bad, sizeof bad), FC_OK);
+  p.shard = 3;
+  p.n_shards = 3;
+  assert_int_equal(fc_generate_run(g, bad, &p, MPI_COMM_SELF, 100, &total), FC_ERR_ARG);
+  assert_false(fct_exists(bad));
+  fc_generator_destroy(&g);
+  /* An HDF5 part as written before shards: no shard attributes. */
+  o.format = FC_GEN_H5;
+  p.shard = 0;
+  p.n_shards = 1;
+  assert_int_equal(fc_generator_create(&model, &o, &g), FC_OK);
+  assert_int_equal(fc_generate_run(g, old, &p, MPI_COMM_SELF, 100, &total), FC_OK);
+  fc_generator_destroy(&g);
+  hid_t f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
+  assert_true(f >= 0);
+  assert_true(H5Adelete_by_name(f, "generate", "shard", H5P_DEFAULT) >= 0);
+  assert_true(H5Adelete_by_name(f, "generate", "n_shards", H5P_DEFAULT) >= 0);
+  assert_true(H5Fclose(f) >= 0);
+  const char *in_old[1] = {old};
+  fc_merge_report rep;
+  assert_int_equal(fc_merge_files(in_old, 1, old_merged, "test", 0, &rep), FC_OK);
+  assert_int_equal(rep.records, total.flows);
+  free(want);
+  free(whole);
+  free(base);
+  free(merged);
+  free(old);
+  free(old_merged);
 }
 
 static void lines_match_the_csv_writer(void **state) {
@@ -694,12 +838,14 @@ int main(int argc, char **argv) {
       cmocka_unit_test(fast_sampler_equals_bn_sampling),
       cmocka_unit_test(text_merge),
       cmocka_unit_test(option_checks),
+      cmocka_unit_test(shard_ranges),
       cmocka_unit_test(slices_are_pure_functions),
       cmocka_unit_test(hourly_counts_follow_training),
       cmocka_unit_test(delays_and_pairs_follow_the_model),
       cmocka_unit_test(repaired_flows_are_consistent),
       cmocka_unit_test(the_end_of_the_period),
       cmocka_unit_test(parts_are_csv_and_datasets),
+      cmocka_unit_test(shards_merge_into_the_whole_run),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   MPI_Finalize();

@@ -3,8 +3,8 @@
 # no accounting). A mine job whose dataset is missing FAILS and generate and merge, chained
 # after it by jobs/pipeline.sh, are CANCELLED without running; a failing ingest cancels the three
 # stages after it; a stage that sbatch refuses makes pipeline.sh cancel the stages it already
-# submitted; generate submitted as a job array stops with its message while the array mode is
-# pending. No result file appears in any case.
+# submitted; generate submitted as a job array whose task ids are not contiguous (0-4:2) stops
+# with its message. No result file appears in any case.
 # Usage: test_slurm_failure.sh FLOWCHRONICLE BUILD_DIR
 set -euo pipefail
 fc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -79,16 +79,18 @@ done
   fail "the ingest job submitted before the refused stage is $(job_field "$ingest_id" JobState)"
 ok
 
-# --- generate as a job array: refused with a message until generate can make a sub-range
+# --- generate as a stepped job array: refused with a message (task ids 0, 2, 4 are not the
+# consecutive shards 0, 1, 2)
 mkdir array
 id=$(FC_BIN=$fc FC_MODEL=$work/missing.h5 FC_PARTS=$work/array/parts \
-  sbatch --parsable --array=0-1 --ntasks=1 --cpus-per-task=1 --output="$work/array/%x-%A_%a.out" \
+  sbatch --parsable --array=0-4:2 --ntasks=1 --cpus-per-task=1 --output="$work/array/%x-%A_%a.out" \
   "$src/jobs/generate.slurm")
 rc=0
 timeout 120 "$src/jobs/wait.sh" --poll 1 "$id" >/dev/null || rc=$?
-[ $rc = 1 ] || fail "a generate job array ended with wait.sh status $rc, expected 1 (failed)"
-for task in 0 1; do
-  grep -q "job-array mode needs" "array/fc-generate-${id}_$task.out" || fail "array task $task: no message"
+[ $rc = 1 ] || fail "a stepped generate job array ended with wait.sh status $rc, expected 1 (failed)"
+for task in 0 2 4; do
+  grep -q "task ids are not contiguous (3 tasks from 0 to 4, step 2)" "array/fc-generate-${id}_$task.out" ||
+    { cat "array/fc-generate-${id}_$task.out"; fail "array task $task: no message"; }
 done
 [ ! -e array/parts ] || fail "the refused array wrote parts"
 ok

@@ -4,8 +4,11 @@
 # jobs completed in order, each result (dataset rows, a readable model mined with the job's
 # cpus-per-task as its thread count, the generated parts and the merged, time-ordered flows),
 # the logs, and that the jobs' scratch directories are gone; the flows of the 2-rank generate job
-# equal those of one direct 'generate --merge' run. generate and merge are left out,
-# with a message, while 'flowchronicle generate --help' fails (the command is not there yet).
+# equal those of one direct 'generate --merge' run. Then generate again as a job array of 3
+# tasks (FC_GEN_ARRAY=0-2, one shard each) and merge: the merge job starts after every task, the
+# parts are named by shard, stale parts of other layouts in FC_PARTS are gone, and the merged
+# flows are the same bytes as the one-job run's. generate and merge are left out, with a
+# message, while 'flowchronicle generate --help' fails (the command is not there yet).
 # Usage: test_slurm_pipeline.sh FLOWCHRONICLE BUILD_DIR
 set -euo pipefail
 fc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -94,6 +97,39 @@ PY
   "$fc" generate -m run/model.h5 -o direct.csv --start 2024-03-04 --end 2024-03-05 --slice 1h \
     --seed 7 --merge 2>direct.txt || { cat direct.txt; fail "generate outside Slurm"; }
   cmp -s direct.csv run/generated.csv || fail "the job's flows differ from one direct generate run"
+  ok
+
+  # generate as a job array of 3 tasks, one shard each, then merge. FC_PARTS holds parts of
+  # earlier layouts (one job, another shard count, this shard count with other rank counts) that
+  # must not be merged, and a file that is not a part.
+  mkdir -p arr/generated.parts
+  for f in flows.part-0000-of-0002.csv flows.shard-0000-of-0002.part-0000-of-0001.csv \
+    flows.shard-0001-of-0003.part-0002-of-0003.csv; do
+    echo "stale,not a part" >"arr/generated.parts/$f"
+  done
+  echo "not a part" >arr/generated.parts/notes.txt
+  rc=0
+  FC_BIN=$fc FC_WORKDIR=arr FC_STAGES="generate merge" FC_MODEL=$work/run/model.h5 FC_GEN_ARRAY=0-2 \
+    FC_SCRATCH_BASE=$work/scratch FC_GENERATE_SBATCH="--ntasks=1 --cpus-per-task=1" \
+    FC_START="2024-03-04" FC_END="2024-03-05" FC_SLICE=1h FC_SEED=7 FC_POLL=1 \
+    timeout 600 "$src/jobs/pipeline.sh" --wait >arr.txt 2>&1 || rc=$?
+  cat arr.txt
+  for f in arr/logs/*.out; do echo "---- $f"; cat "$f"; done
+  [ $rc = 0 ] || fail "jobs/pipeline.sh --wait with FC_GEN_ARRAY=0-2 exited $rc"
+  grep -q "generate .* array 0-2" arr.txt || fail "pipeline.sh does not say generate is an array"
+  gen=$(sed -n 's/^generate //p' arr/jobs.txt)
+  merge=$(sed -n 's/^merge //p' arr/jobs.txt)
+  merge_start=$(job_field "$merge" StartTime)
+  for task in 0 1 2; do
+    [ "$(job_field "${gen}_$task" JobState)" = COMPLETED ] || fail "array task $task: $(job_field "${gen}_$task" JobState)"
+    [[ ! "$merge_start" < "$(job_field "${gen}_$task" EndTime)" ]] || fail "merge started before array task $task ended"
+    grep -q "shard $task of 3" "arr/logs/fc-generate-${gen}_$task.out" || fail "array task $task: its log does not name its shard"
+  done
+  want=$'flows.shard-0000-of-0003.part-0000-of-0001.csv\nflows.shard-0001-of-0003.part-0000-of-0001.csv\nflows.shard-0002-of-0003.part-0000-of-0001.csv\nnotes.txt'
+  got=$(cd arr/generated.parts && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+  [ "$got" = "$want" ] || fail "the array left in FC_PARTS: $got"
+  ! ls -d arr/generated.parts.tmp-* >/dev/null 2>&1 || fail "an array task left its staging directory"
+  cmp -s arr/generated.csv run/generated.csv || fail "the array's merged flows differ from the one-job run's"
   ok
 fi
 

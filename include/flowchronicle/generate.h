@@ -7,7 +7,9 @@
  * comes from Philox streams named (seed, purpose; k, series, index) (rng.h), so a slice's flows
  * are a pure function of (model, options, k): any rank or thread may compute any slice. A run
  * hands slices to ranks round-robin; each rank writes its own part file, time-ordered inside,
- * and fc_merge_files (merge.h) combines parts into one file.
+ * and fc_merge_files (merge.h) combines parts into one file. A run may make only one shard of
+ * the period, a contiguous run of slices (fc_gen_shard_range), so that separate jobs with their
+ * own rank counts share a period; the parts of all shards merge into the whole run's file.
  *
  * Order. Flows are ordered by start time, ties broken by the canonical flow-CSV text of the
  * record (docs/flows-csv.md). For the text formats this is exactly the byte order of the output
@@ -91,6 +93,13 @@ void fc_generator_destroy(fc_generator **g);
 const fc_timeline *fc_generator_timeline(const fc_generator *g);
 const fc_generate_options *fc_generator_options(const fc_generator *g);
 uint64_t fc_generator_n_slices(const fc_generator *g);
+/* The slices [*first, *end) of shard `shard` of n_shards (0 <= shard < n_shards): the
+ * contiguous run [floor(shard K / n), floor((shard + 1) K / n)) of the K = n_slices slices, so
+ * consecutive shards tile [0, K) and their sizes differ by at most one. A shard is empty when
+ * n_shards > K. Exact for any K < 2^64 (no product overflows). FC_ERR_ARG for a shard outside
+ * 0..n_shards-1 or n_shards < 1. */
+fc_status fc_gen_shard_range(uint64_t n_slices, int shard, int n_shards, uint64_t *first,
+                             uint64_t *end);
 /* Slice k covers [*a, *b). */
 void fc_generator_slice_span(const fc_generator *g, uint64_t k, int64_t *a, int64_t *b);
 /* Expected flows of the whole period (rates x scale x rows per instance). */
@@ -114,8 +123,9 @@ typedef struct fc_gen_provenance {
   const char *model_path;
   const char *model_sha256; /* hex, or "" */
   const char *command_line;
-  int part, n_parts; /* this file is part `part` of n_parts (the rank and the rank count) */
-  int threads;       /* OpenMP threads per rank */
+  int part, n_parts;   /* this file is part `part` of n_parts (the rank and the rank count) */
+  int threads;         /* OpenMP threads per rank */
+  int shard, n_shards; /* the run generates shard `shard` of n_shards (0 of 1: the whole period) */
 } fc_gen_provenance;
 
 /* A part file being written atomically (temporary name, renamed on commit). Text formats go
@@ -137,13 +147,23 @@ void fc_gen_writer_abort(fc_gen_writer **w);
 /* "<stem>.part-RRRR-of-NNNN<ext>" for an output name "<stem><ext>", the extension being .csv,
  * .csv.gz, .h5 or .hdf5 (otherwise appended). FC_ERR_ARG when it does not fit in cap. */
 fc_status fc_gen_part_path(const char *output, int part, int n_parts, char *buf, size_t cap);
+/* The name of a part of a shard: "<stem>.shard-TTTT-of-SSSS.part-RRRR-of-NNNN<ext>" when
+ * n_shards > 1, the name of fc_gen_part_path when n_shards is 1 (one run for the whole
+ * period). */
+fc_status fc_gen_shard_part_path(const char *output, int shard, int n_shards, int part, int n_parts,
+                                 char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ the parallel run */
 
-/* Collective over comm: rank r generates slices r, r + size, ... (batches of them in parallel
- * with OpenMP), writes its part file part_path (its own name), and all ranks agree on the
- * outcome: every part is committed, or none is left behind. Rank 0 prints a progress line
- * every progress_s seconds. *total gets the statistics summed over ranks (on every rank). */
+/* Collective over comm: the run generates the slices [first, end) of shard p->shard of
+ * p->n_shards (fc_gen_shard_range; 0 of 1 is every slice), rank r the slices first + r,
+ * first + r + size, ... (batches of them in parallel with OpenMP); each rank writes its part
+ * file part_path (its own name), and all ranks agree on the outcome: every part is committed, or
+ * none is left behind. Flows of the shard's last slices that start past the shard's end are in
+ * this run's parts (every flow belongs to the slice its instance started in); a rank or a shard
+ * without slices writes an empty part. Rank 0 prints a progress line every progress_s seconds.
+ * *total gets the statistics summed over ranks (on every rank). FC_ERR_ARG for a shard outside
+ * 0..n_shards-1. */
 fc_status fc_generate_run(const fc_generator *g, const char *part_path, const fc_gen_provenance *p,
                           MPI_Comm comm, double progress_s, fc_generate_stats *total);
 

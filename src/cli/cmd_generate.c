@@ -1,6 +1,7 @@
 /* flowchronicle generate: model -> synthetic flows over a period, one part file per rank,
  * optionally merged into one file at the end; and flowchronicle merge. */
 #include <getopt.h>
+#include <limits.h>
 #include <mpi.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ static void help(void) {
       "out.part-0000-of-0002.csv).\n"
       "'flowchronicle merge' (or --merge) combines the parts into one time-ordered file. The\n"
       "flows depend only on the model and the options: the merged file is byte-identical for\n"
-      "any number of ranks and threads.\n"
+      "any number of ranks and threads, and for any cut of the period into shards (--shard)\n"
+      "run as separate jobs, each with its own number of ranks.\n"
       "\n"
       "Options:\n"
       "  -m, --model FILE     model written by 'mine' (required)\n"
@@ -47,7 +49,14 @@ static void help(void) {
       "      --scale X        multiply every rate by X, 0 < X <= 1e6 (default 1)\n"
       "      --seed N         random seed (default 1)\n"
       "      --slice TIME     slice length (units us, ms, s, m, h, d; default 1h)\n"
-      "      --merge          after generating, merge the parts into OUTPUT and remove them\n"
+      "      --shard T/N      generate only shard T of N (0 <= T < N): the contiguous run of\n"
+      "                       slices [floor(T K/N), floor((T+1) K/N)) of the period's K slices,\n"
+      "                       its flows exactly those a whole run makes there. Parts are named\n"
+      "                       OUTPUT with '.shard-TTTT-of-NNNN.part-RRRR-of-PPPP' before its\n"
+      "                       extension (P: this run's ranks); 'merge' of all shards' parts gives\n"
+      "                       the whole run's file. Default 0/1: the whole period, named as above\n"
+      "      --merge          after generating, merge the parts into OUTPUT and remove them (not\n"
+      "                       with --shard T/N, N > 1: merge the parts of all shards instead)\n"
       "      --deflate N      compression of HDF5 output (shuffle + deflate level N, 1-9), default\n"
       "                       0: uncompressed, fastest; 1 gives files about 5x smaller at half\n"
       "                       the speed\n"
@@ -63,12 +72,14 @@ static void help(void) {
 static void merge_help(void) {
   printf("Usage: flowchronicle merge -o OUTPUT PART...\n"
          "\n"
-         "Merges the part files of one 'generate' run into one time-ordered file, streaming\n"
-         "(one line or one block of rows per part in memory). Text parts (flow CSV, CIDDS CSV)\n"
-         "are merged by their line bytes: start time first, ties by the rest of the line. HDF5\n"
-         "parts must be all the parts of one run; the result is a dataset with the same\n"
-         "encoding. A name ending in .gz is written compressed. The output is written\n"
-         "atomically. Runs on one process (other ranks wait).\n"
+         "Merges the part files of one 'generate' run, or of the runs of all its shards\n"
+         "(--shard), into one time-ordered file, streaming (one line or one block of rows per\n"
+         "part in memory). Text parts (flow CSV, CIDDS CSV) are merged by their line bytes:\n"
+         "start time first, ties by the rest of the line. HDF5 parts must be all the parts of\n"
+         "one generation: every shard, and every part of each shard's run exactly once; the\n"
+         "result is a dataset with the same encoding. A name ending in .gz is written\n"
+         "compressed. The output is written atomically. Runs on one process (other ranks\n"
+         "wait).\n"
          "\n"
          "Options:\n"
          "  -o, --output FILE    merged file (required)\n"
@@ -119,9 +130,31 @@ static int parse_tz(const char *s, int64_t *offset_s) {
   return 0;
 }
 
+/* 'T/N' with 0 <= T < N, digits only; a usage error (exit 2) otherwise. */
+static int parse_shard(const char *s, int *shard, int *n_shards) {
+  const char *slash = strchr(s, '/');
+  if (!slash || slash == s || !slash[1] || strspn(s, "0123456789") != (size_t)(slash - s) ||
+      strspn(slash + 1, "0123456789") != strlen(slash + 1))
+    return fc_cli_usage_error("generate", "--shard: '%s' is not T/N (shard T of N, 0 <= T < N)", s);
+  char t_s[32];
+  long long t, n;
+  snprintf(t_s, sizeof t_s, "%.*s", (int)(slash - s), s);
+  if (strlen(t_s) != (size_t)(slash - s) || fc_cli_parse_long(t_s, 0, INT_MAX, &t) ||
+      fc_cli_parse_long(slash + 1, 0, INT_MAX, &n))
+    return fc_cli_usage_error("generate", "--shard: '%s': T and N must be at most %d", s, INT_MAX);
+  if (n < 1) return fc_cli_usage_error("generate", "--shard: '%s': N must be at least 1", s);
+  if (t >= n)
+    return fc_cli_usage_error("generate", "--shard: '%s': T must be below N (shards 0 to %lld)", s,
+                              n - 1);
+  *shard = (int)t;
+  *n_shards = (int)n;
+  return 0;
+}
+
 typedef struct gen_args {
   const char *model, *output;
   const char *start_s, *end_s;
+  int shard, n_shards;
   bool merge;
   double progress_s;
   fc_generate_options o;
@@ -194,6 +227,17 @@ static fc_status run(gen_args *a, int *exit_code) {
     goto out;
   }
   FC_CALL_GOTO(st, agree(fc_generator_create(&m, o, &g)), out);
+  const uint64_t n_slices = fc_generator_n_slices(g);
+  uint64_t first = 0, end = n_slices;
+  FC_CALL_GOTO(st, fc_gen_shard_range(n_slices, a->shard, a->n_shards, &first, &end), out);
+  /* The simulated time of this run: its slices (the whole period without shards). */
+  int64_t span_a = o->start_us, span_b = o->start_us, x;
+  if (end > first) {
+    fc_generator_slice_span(g, first, &span_a, &x);
+    fc_generator_slice_span(g, end - 1, &x, &span_b);
+  }
+  char what[64] = "";
+  if (a->n_shards > 1) snprintf(what, sizeof what, "shard %d of %d: ", a->shard, a->n_shards);
   char sha[65] = "";
   if (rank == 0 && fc_sha256_file(a->model, sha) != FC_OK) sha[0] = '\0';
   MPI_Bcast(sha, sizeof sha, MPI_CHAR, 0, MPI_COMM_WORLD);
@@ -207,19 +251,39 @@ static fc_status run(gen_args *a, int *exit_code) {
                 s, e, (double)(o->end_us - o->start_us) / 86400e6, fc_gen_format_name(o->format),
                 o->scale, (unsigned long long)o->seed, (unsigned long long)fc_generator_n_slices(g),
                 (double)o->slice_us / 1e6, size, threads(), fc_generator_expected_flows(g));
+    if (a->n_shards > 1 && end > first) {
+      char sa[FC_TIME_STRLEN], sb[FC_TIME_STRLEN];
+      fc_time_format(span_a, sa);
+      fc_time_format(span_b, sb);
+      fc_log_info("%sslices [%llu, %llu) of %llu = [%.19s, %.19s) UTC", what,
+                  (unsigned long long)first, (unsigned long long)end, (unsigned long long)n_slices,
+                  sa, sb);
+    } else if (a->n_shards > 1) {
+      fc_log_info("%sno slice (the period has %llu slices for %d shards): its parts are empty",
+                  what, (unsigned long long)n_slices, a->n_shards);
+    }
   }
   char part[4096];
-  FC_CALL_GOTO(st, fc_gen_part_path(a->output, rank, size, part, sizeof part), out);
-  fc_gen_provenance p = {a->model, sha, fc_cli_command_line(), rank, size, threads()};
+  FC_CALL_GOTO(
+      st, fc_gen_shard_part_path(a->output, a->shard, a->n_shards, rank, size, part, sizeof part),
+      out);
+  fc_gen_provenance p = {.model_path = a->model,
+                         .model_sha256 = sha,
+                         .command_line = fc_cli_command_line(),
+                         .part = rank,
+                         .n_parts = size,
+                         .threads = threads(),
+                         .shard = a->shard,
+                         .n_shards = a->n_shards};
   fc_generate_stats tot;
   double tg = fc_now();
   FC_CALL_GOTO(st, fc_generate_run(g, part, &p, MPI_COMM_WORLD, a->progress_s, &tot), out);
   double dt = fc_now() - tg;
   if (rank == 0) {
-    double days = (double)(o->end_us - o->start_us) / 86400e6;
-    fc_log_info("generated %llu flows (%llu records, %llu instances) over %.2f simulated days in "
-                "%.2f s: %.0f flows/s, %.0f per rank; %llu rows past --end not written",
-                (unsigned long long)tot.flows, (unsigned long long)tot.records,
+    double days = (double)(span_b - span_a) / 86400e6;
+    fc_log_info("%sgenerated %llu flows (%llu records, %llu instances) over %.2f simulated days "
+                "in %.2f s: %.0f flows/s, %.0f per rank; %llu rows past --end not written",
+                what, (unsigned long long)tot.flows, (unsigned long long)tot.records,
                 (unsigned long long)tot.instances, days, dt, dt > 0 ? (double)tot.flows / dt : 0,
                 dt > 0 ? (double)tot.flows / dt / size : 0, (unsigned long long)tot.truncated);
     char rep[512];
@@ -227,7 +291,7 @@ static fc_status run(gen_args *a, int *exit_code) {
     for (int r = 0; r < FC_REPAIR_KINDS; r++)
       k += snprintf(rep + k, sizeof rep - (size_t)k, "%s%s %llu", r ? ", " : "",
                     fc_repair_name((fc_repair)r), (unsigned long long)tot.repairs[r]);
-    fc_log_info("repaired %llu records (%.2f%%): %s", (unsigned long long)tot.repaired,
+    fc_log_info("%srepaired %llu records (%.2f%%): %s", what, (unsigned long long)tot.repaired,
                 tot.flows ? 100.0 * (double)tot.repaired / (double)tot.flows : 0.0, rep);
   }
   if (a->merge) {
@@ -270,7 +334,7 @@ static fc_status run(gen_args *a, int *exit_code) {
     }
   }
   if (rank == 0)
-    fc_log_info("done in %.2f s, peak memory %.0f MB per rank", fc_now() - t0,
+    fc_log_info("%sdone in %.2f s, peak memory %.0f MB per rank", what, fc_now() - t0,
                 (double)fc_peak_rss_bytes() / 1e6);
 out:
   fc_generator_destroy(&g);
@@ -279,18 +343,26 @@ out:
 }
 
 int fc_cmd_generate(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},   {"output", required_argument, NULL, 'o'},
-      {"format", required_argument, NULL, 'F'},  {"start", required_argument, NULL, 'S'},
-      {"end", required_argument, NULL, 'E'},     {"tz", required_argument, NULL, 'Z'},
-      {"scale", required_argument, NULL, 'x'},   {"seed", required_argument, NULL, 's'},
-      {"slice", required_argument, NULL, 'L'},   {"merge", no_argument, NULL, 'M'},
-      {"deflate", required_argument, NULL, 'D'}, {"progress", required_argument, NULL, 'P'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"format", required_argument, NULL, 'F'},
+                                       {"start", required_argument, NULL, 'S'},
+                                       {"end", required_argument, NULL, 'E'},
+                                       {"tz", required_argument, NULL, 'Z'},
+                                       {"scale", required_argument, NULL, 'x'},
+                                       {"seed", required_argument, NULL, 's'},
+                                       {"slice", required_argument, NULL, 'L'},
+                                       {"merge", no_argument, NULL, 'M'},
+                                       {"deflate", required_argument, NULL, 'D'},
+                                       {"progress", required_argument, NULL, 'P'},
+                                       {"shard", required_argument, NULL, 'T'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   gen_args a;
   memset(&a, 0, sizeof a);
   fc_generate_options_default(&a.o);
   a.progress_s = 5;
+  a.n_shards = 1;
   const char *tz = NULL;
   int c;
   long long v;
@@ -336,6 +408,9 @@ int fc_cmd_generate(int argc, char **argv) {
     case 'M':
       a.merge = true;
       break;
+    case 'T':
+      if (parse_shard(optarg, &a.shard, &a.n_shards)) return 2;
+      break;
     case 'D':
       if (fc_cli_parse_long(optarg, 0, 9, &v))
         return fc_cli_usage_error("generate", "--deflate: '%s' is not in 0..9", optarg);
@@ -357,6 +432,11 @@ int fc_cmd_generate(int argc, char **argv) {
   if (!a.output) return fc_cli_usage_error("generate", "-o OUTPUT is required");
   if (optind != argc)
     return fc_cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
+  if (a.merge && a.n_shards > 1)
+    return fc_cli_usage_error("generate",
+                              "--merge with --shard %d/%d: this run makes one shard; merge the "
+                              "parts of all %d shards with 'flowchronicle merge'",
+                              a.shard, a.n_shards, a.n_shards);
   if (tz && parse_tz(tz, &a.o.tz_offset_s))
     return fc_cli_usage_error("generate", "--tz: '%s' is not UTC or an offset like +01:00", tz);
   int64_t off_us = a.o.tz_offset_s * 1000000;

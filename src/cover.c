@@ -165,9 +165,17 @@ static bool row_matches(const fc_mdata *m, const row_plan *rp, const uint32_t *b
   return true;
 }
 
-/* First row j > prev with j's tick <= limit matching rp; returns -1 when none. */
+/* Where a search left off in a posting list: the next search of the same list for a later prev
+ * gallops forward from pos instead of bisecting the whole list. */
+typedef struct list_hint {
+  const uint32_t *list;
+  size_t pos; /* list[pos - 1] <= prev of that search (pos 0: nothing known) */
+} list_hint;
+
+/* First row j with prev < j <= last matching rp; returns -1 when none. Rows are in time order,
+ * so `last` (the last row within the window's span) bounds the scan without reading ticks. */
 static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *bound,
-                         uint32_t prev, int64_t limit) {
+                         uint32_t prev, uint32_t last, list_hint *hint) {
   const uint32_t *best = NULL;
   size_t best_n = SIZE_MAX;
   for (int k = 0; k < rp->n_con; k++) {
@@ -179,7 +187,19 @@ static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *
     }
   }
   if (best_n == 0 || !best) return -1;
-  size_t lo = 0, hi = best_n; /* first entry > prev */
+  /* first entry > prev: gallop from the hint when it is on this list and not past prev */
+  size_t lo = 0, hi = best_n;
+  if (hint && hint->list == best && hint->pos <= best_n && (hint->pos == 0 || best[hint->pos - 1] <= prev)) {
+    lo = hint->pos;
+    size_t step = 1;
+    hi = lo;
+    while (hi < best_n && best[hi] <= prev) {
+      lo = hi + 1;
+      hi += step;
+      step *= 2;
+    }
+    if (hi > best_n) hi = best_n;
+  }
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (best[mid] <= prev)
@@ -187,9 +207,10 @@ static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *
     else
       hi = mid;
   }
+  if (hint) *hint = (list_hint){best, lo};
   for (size_t i = lo; i < best_n; i++) {
     uint32_t j = best[i];
-    if (m->ticks[j] > limit) return -1;
+    if (j > last) return -1;
     if (row_matches(m, rp, bound, j)) return j;
   }
   return -1;
@@ -199,9 +220,10 @@ static int64_t find_next(const fc_mdata *m, const row_plan *rp, const uint32_t *
  * the last answer is remembered and reused while the queries move forward (starts are taken in
  * ascending order), so a long stretch without a match is scanned once, not once per start. */
 typedef struct next_cache {
-  int64_t prev, ans, limit; /* ans: first match in (prev, limit], or -1 */
-  uint32_t key;             /* the bound value, for rows with one USE cell */
+  int64_t prev, ans, last; /* ans: first match in (prev, last], or -1 */
+  uint32_t key;            /* the bound value, for rows with one USE cell */
   bool valid;
+  list_hint hint;
 } next_cache;
 
 /* Slots per row for rows with one USE cell: the same reasoning per bound value (a host's next
@@ -209,7 +231,7 @@ typedef struct next_cache {
 #define NEXT_SLOTS 256
 
 static int64_t find_next_cached(const fc_mdata *m, const row_plan *rp, const uint32_t *bound,
-                                uint32_t prev, int64_t limit, next_cache *slots) {
+                                uint32_t prev, uint32_t last, next_cache *slots) {
   int n_use = 0;
   uint32_t key = 0;
   for (int k = 0; k < rp->n_con; k++)
@@ -217,14 +239,16 @@ static int64_t find_next_cached(const fc_mdata *m, const row_plan *rp, const uin
       n_use++;
       key = bound[rp->con[k].var];
     }
-  if (n_use > 1) return find_next(m, rp, bound, prev, limit);
+  if (n_use > 1) return find_next(m, rp, bound, prev, last, NULL);
   next_cache *c = &slots[n_use ? (key * 2654435761u) % NEXT_SLOTS : 0];
-  if (c->valid && c->key == key && (int64_t)prev >= c->prev) {
-    if (c->ans > (int64_t)prev) return m->ticks[c->ans] <= limit ? c->ans : -1;
-    if (c->ans < 0 && limit <= c->limit) return -1;
+  bool forward = c->valid && c->key == key && (int64_t)prev >= c->prev;
+  if (forward) {
+    if (c->ans > (int64_t)prev) return c->ans <= (int64_t)last ? c->ans : -1;
+    if (c->ans < 0 && (int64_t)last <= c->last) return -1;
   }
-  int64_t a = find_next(m, rp, bound, prev, limit);
-  *c = (next_cache){prev, a, limit, key, true};
+  list_hint h = forward ? c->hint : (list_hint){NULL, 0};
+  int64_t a = find_next(m, rp, bound, prev, last, &h);
+  *c = (next_cache){prev, a, last, key, true, h};
   return a;
 }
 
@@ -236,15 +260,19 @@ static fc_status windows_from_starts(const fc_mdata *m, const fc_pattern *p, con
   /* Zeroed slots only for the rows the pattern has (row 0 needs none). */
   next_cache *cache;
   FC_CALL(fci_calloc((size_t)p->n_rows * NEXT_SLOTS, sizeof *cache, &cache));
+  size_t last = 0;
   for (size_t s = 0; s < n_starts; s++) {
     uint32_t i = starts[s];
     if (!row_matches(m, &plan[0], bound, i)) continue;
     ids[0] = i;
     for (int k = 0; k < plan[0].n_set; k++) bound[plan[0].set_var[k]] = m->codes[plan[0].set_col[k]][i];
-    int64_t limit = m->ticks[i] + max_span;
+    /* the last row within the span (starts ascend, so the bound only moves forward) */
+    const int64_t limit = m->ticks[i] + max_span;
+    if (last < i) last = i;
+    while (last + 1 < m->n && m->ticks[last + 1] <= limit) last++;
     int r = 1;
     for (; r < p->n_rows; r++) {
-      int64_t j = find_next_cached(m, &plan[r], bound, ids[r - 1], limit,
+      int64_t j = find_next_cached(m, &plan[r], bound, ids[r - 1], (uint32_t)last,
                                    cache + (size_t)r * NEXT_SLOTS);
       if (j < 0) break;
       ids[r] = (uint32_t)j;

@@ -185,6 +185,99 @@ static void validity_rules(void **state) {
   assert_int_equal(fc_pattern_hash(&p), fc_pattern_hash(&r));
 }
 
+/* Windows by the definition (spec section 2), one start at a time, by scanning rows. */
+static bool row_ok(int n_cols, const uint32_t *const *codes, const fc_pattern *p, int r, size_t j,
+                   const uint32_t *bound) {
+  for (int c = 0; c < n_cols; c++) {
+    const fc_cell *x = &p->cell[r][c];
+    if (x->kind == FC_CELL_FIX && codes[c][j] != x->arg) return false;
+    if (x->kind == FC_CELL_USE && codes[c][j] != bound[x->arg]) return false;
+  }
+  return true;
+}
+
+static size_t naive_windows(int n_cols, size_t n, const uint32_t *const *codes, const int64_t *tk,
+                            const fc_pattern *p, int64_t span, uint32_t *out) {
+  size_t nw = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t bound[FC_MAX_VARS] = {0}, ids[FC_MAX_PROWS];
+    if (!row_ok(n_cols, codes, p, 0, i, bound)) continue;
+    int r = 0;
+    for (size_t j = i; r < p->n_rows; r++) {
+      if (r > 0) {
+        j++;
+        while (j < n && tk[j] <= tk[i] + span && !row_ok(n_cols, codes, p, r, j, bound)) j++;
+        if (j >= n || tk[j] > tk[i] + span) break;
+      }
+      for (int c = 0; c < n_cols; c++)
+        if (p->cell[r][c].kind == FC_CELL_SET) bound[p->cell[r][c].arg] = codes[c][j];
+      ids[r] = (uint32_t)j;
+    }
+    if (r == p->n_rows) {
+      memcpy(out + nw * (size_t)p->n_rows, ids, (size_t)p->n_rows * sizeof *ids);
+      nw++;
+    }
+  }
+  return nw;
+}
+
+/* Random tables with few values (long posting lists, many near misses) and random patterns
+ * with FIX, SET and USE cells: the indexed search (posting lists, remembered answers, galloping
+ * from the last position) finds exactly the windows of the definition. */
+static void windows_match_the_definition_on_random_tables(void **state) {
+  (void)state;
+  enum { N = 3000, C = 4 };
+  uint32_t *col[C];
+  int64_t *tk = malloc(N * sizeof *tk);
+  uint32_t *got = malloc((size_t)N * FC_MAX_PROWS * sizeof *got);
+  assert_non_null(tk);
+  assert_non_null(got);
+  uint64_t x = 88172645463325252ULL;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+  const uint32_t dom[C] = {2, 5, 5, 3};
+  for (int c = 0; c < C; c++) {
+    col[c] = malloc(N * sizeof *col[c]);
+    assert_non_null(col[c]);
+    for (int i = 0; i < N; i++) col[c][i] = (uint32_t)(RND() % dom[c]);
+  }
+  tk[0] = 0;
+  for (int i = 1; i < N; i++) tk[i] = tk[i - 1] + (int64_t)(RND() % 4); /* ties too */
+  fc_mdata m;
+  const uint32_t *codes[FC_NCOLS] = {col[0], col[1], col[2], col[3]};
+  uint32_t domain[FC_NCOLS] = {dom[0], dom[1], dom[2], dom[3]};
+  assert_int_equal(fc_mdata_build_raw(&m, N, C, codes, domain, tk), FC_OK);
+  size_t total = 0;
+  for (int trial = 0; trial < 200; trial++) {
+    fc_pattern p;
+    fc_pattern_init(&p, 1 + (int)(RND() % 4));
+    p.cell[0][0] = (fc_cell){FC_CELL_FIX, (uint32_t)(RND() % 2)};
+    if (RND() % 2) p.cell[0][3] = (fc_cell){FC_CELL_FIX, (uint32_t)(RND() % 3)};
+    bool set = RND() % 2;
+    if (set) p.cell[0][1] = (fc_cell){FC_CELL_SET, 0};
+    for (int r = 1; r < p.n_rows; r++) {
+      if (set && RND() % 2) p.cell[r][1 + (int)(RND() % 2)] = (fc_cell){FC_CELL_USE, 0};
+      int c = RND() % 2 ? 0 : 3;
+      p.cell[r][c] = (fc_cell){FC_CELL_FIX, (uint32_t)(RND() % dom[c])};
+    }
+    fc_pattern_canonical(&p);
+    if (!fc_pattern_valid(&p, C)) continue;
+    int64_t span = 1 + (int64_t)(RND() % 40);
+    fc_windows w;
+    assert_int_equal(fc_find_windows(&m, &p, span, 0, N, &w), FC_OK);
+    size_t n = naive_windows(C, N, codes, tk, &p, span, got);
+    assert_int_equal(w.n, n);
+    if (n) assert_memory_equal(w.ids, got, n * (size_t)p.n_rows * sizeof *got);
+    total += n;
+    fc_windows_free(&w);
+  }
+#undef RND
+  assert_true(total > 1000); /* the patterns did find windows */
+  fc_mdata_free(&m);
+  for (int c = 0; c < C; c++) free(col[c]);
+  free(tk);
+  free(got);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(posting_lists),
@@ -192,6 +285,7 @@ int main(void) {
       cmocka_unit_test(use_on_other_ip_column),
       cmocka_unit_test(cover_prefers_higher_scores_and_never_overlaps),
       cmocka_unit_test(validity_rules),
+      cmocka_unit_test(windows_match_the_definition_on_random_tables),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Pattern value operations: canonical form, comparison, hashing, validity. */
 #include "flowchronicle/pattern.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -105,4 +106,21 @@ int fc_pattern_covered_cells(const fc_pattern *p, int n_cols) {
 
 int fc_pattern_free_cells(const fc_pattern *p, int n_cols) {
   return p->n_rows * n_cols - fc_pattern_covered_cells(p, n_cols);
+}
+
+void fc_pattern_format(const fc_pattern *p, int n_cols, char *buf, size_t cap) {
+  size_t o = 0;
+  buf[0] = '\0';
+  for (int r = 0; r < p->n_rows && o < cap; r++) {
+    if (r) o += (size_t)snprintf(buf + o, cap - o, " |");
+    for (int c = 0; c < n_cols && o < cap; c++) {
+      const fc_cell *x = &p->cell[r][c];
+      const char *name = fc_col_name((fc_col_id)c);
+      if (x->kind == FC_CELL_FIX)
+        o += (size_t)snprintf(buf + o, cap - o, " %s=%u", name, (unsigned)x->arg);
+      else if (x->kind == FC_CELL_SET || x->kind == FC_CELL_USE)
+        o += (size_t)snprintf(buf + o, cap - o, " %s=%s%u", name,
+                              x->kind == FC_CELL_SET ? "SET" : "USE", (unsigned)x->arg);
+    }
+  }
 }

@@ -7,6 +7,7 @@
 
 #include "flowchronicle/dist.h"
 #include "flowchronicle/log.h"
+#include "flowchronicle/wcache.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -24,6 +25,7 @@ void fc_search_options_default(fc_search_options *o) {
   o->single_cell_top = 16;
   o->checkpoint_interval_s = 10;
   o->min_support = 2;
+  o->window_cache_bytes = (uint64_t)256 << 20;
 }
 
 void fc_search_state_free(fc_search_state *s) {
@@ -40,6 +42,7 @@ typedef struct cand {
   uint64_t hash;
   uint64_t ub;    /* upper bound of the quick score */
   uint64_t quick; /* exact quick score once evaluated */
+  uint64_t fhash; /* hash of the pattern with its constants folded, once evaluated */
   bool exact;
 } cand;
 
@@ -465,23 +468,29 @@ static int cand_cmp_ub(const void *a, const void *b) { return cand_order(a, b, t
 
 /* Exact quick scores of candidates [from, to): their windows in parallel (each candidate alone,
  * so the result does not depend on the thread count), then the placement, which is collective
- * over the ranks and so runs outside the parallel region. */
+ * over the ranks and so runs outside the parallel region. Windows and folded patterns come from
+ * the cache when it has them (the same hits on every rank, wcache.h); new ones are stored,
+ * charged with their window count summed over the ranks. */
 static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, const int64_t *row_score,
-                                cand *v, size_t from, size_t to) {
+                                fc_wcache *cache, cand *v, size_t from, size_t to) {
   fc_status st = FC_OK;
   size_t n = to - from;
-  fc_windows *w;
-  int *cells;
-  FC_CALL(fci_calloc(n ? n : 1, sizeof *w, &w));
-  st = fci_calloc(n ? n : 1, sizeof *cells, &cells);
-  if (st != FC_OK) {
-    free(w);
-    return st;
-  }
+  fc_windows *w = NULL;
+  const fc_wcache_entry **hit = NULL;
+  fc_pattern *folded = NULL;
+  int *cells = NULL;
+  uint64_t *global_n = NULL; /* windows over all ranks per candidate; [n]: failures */
+  FC_CALL_GOTO(st, fci_calloc(n ? n : 1, sizeof *w, &w), out);
+  FC_CALL_GOTO(st, fci_calloc(n ? n : 1, sizeof *hit, &hit), out);
+  FC_CALL_GOTO(st, fci_calloc(n ? n : 1, sizeof *folded, &folded), out);
+  FC_CALL_GOTO(st, fci_calloc(n ? n : 1, sizeof *cells, &cells), out);
+  FC_CALL_GOTO(st, fci_calloc(n + 1, sizeof *global_n, &global_n), out);
+  for (size_t i = 0; i < n; i++)
+    if (!v[from + i].exact && cache) hit[i] = fc_wcache_get(cache, v[from + i].hash);
   fc_status err = FC_OK;
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t i = 0; i < n; i++) {
-    if (v[from + i].exact) continue;
+    if (v[from + i].exact || hit[i]) continue;
     fc_status s2 = fc_find_windows(md, &v[from + i].p, max_span, 0, md->n_own, &w[i]);
     if (s2 != FC_OK) {
 #pragma omp critical(fc_quick_err)
@@ -489,27 +498,50 @@ static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, const int6
       continue;
     }
   }
-  /* Ranks agree on failure before the collective placement. */
-  int bad = err != FC_OK;
-  if (md->size > 1) MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, md->comm);
-  if (bad) st = FC_ERROR(err != FC_OK ? err : FC_ERR_MPI, "finding candidate windows failed%s",
-                         err != FC_OK ? "" : " on another rank");
+  /* Ranks agree on failure before the collective placement, and sum the window counts. */
+  for (size_t i = 0; i < n; i++) global_n[i] = w[i].n;
+  global_n[n] = err != FC_OK;
+  FC_CALL_GOTO(st, fc_dist_sum_u64(md->comm, global_n, n + 1), out);
+  if (global_n[n]) {
+    st = FC_ERROR(err != FC_OK ? err : FC_ERR_MPI, "finding candidate windows failed%s",
+                  err != FC_OK ? "" : " on another rank");
+    goto out;
+  }
   for (size_t i = 0; i < n && st == FC_OK; i++) {
     if (v[from + i].exact) continue;
-    /* Scored with the cells it will have once its constants are folded. */
-    fc_pattern folded = v[from + i].p;
-    bool changed;
-    st = fc_pattern_fold(md, &w[i], &folded, &changed);
-    if (st != FC_OK) break;
-    cells[i] = fc_pattern_covered_cells(&folded, md->n_cols);
+    const fc_windows *wi = &w[i];
+    if (hit[i]) {
+      folded[i] = hit[i]->folded;
+      cells[i] = hit[i]->covered_cells;
+      wi = &hit[i]->windows;
+    } else {
+      /* Scored with the cells it will have once its constants are folded. */
+      folded[i] = v[from + i].p;
+      bool changed;
+      st = fc_pattern_fold(md, &w[i], &folded[i], &changed);
+      if (st != FC_OK) break;
+      cells[i] = fc_pattern_covered_cells(&folded[i], md->n_cols);
+    }
+    v[from + i].fhash = fc_pattern_hash(&folded[i]);
     uint64_t placed = 0;
-    st = fc_windows_placeable(md, &w[i], cells[i], row_score, &placed);
+    st = fc_windows_placeable(md, wi, cells[i], row_score, &placed);
     v[from + i].quick = placed * (uint64_t)cells[i];
     v[from + i].exact = true;
   }
-  for (size_t i = 0; i < n; i++) fc_windows_free(&w[i]);
+  /* Store the new windows (after every use of hit[]: a store may evict). */
+  for (size_t i = 0; i < n && st == FC_OK && cache; i++) {
+    if (hit[i] || !v[from + i].exact || !w[i].n_rows) continue;
+    uint64_t per_rank = (global_n[i] + (uint64_t)md->size - 1) / (uint64_t)md->size;
+    uint64_t charge = sizeof(fc_wcache_entry) + per_rank * (uint64_t)w[i].n_rows * sizeof(uint32_t);
+    st = fc_wcache_put(cache, v[from + i].hash, &w[i], &folded[i], cells[i], charge);
+  }
+out:
+  for (size_t i = 0; w && i < n; i++) fc_windows_free(&w[i]);
   free(w);
+  free(hit);
+  free(folded);
   free(cells);
+  free(global_n);
   return st;
 }
 
@@ -518,15 +550,17 @@ static fc_status evaluate_quick(const fc_mdata *md, int64_t max_span, const int6
  * of every candidate not yet computed. */
 typedef struct cand_iter {
   cand_list *l;
+  fc_wcache *cache; /* may be NULL */
   size_t evaluated; /* candidates [0, evaluated) have exact scores */
   size_t *pending;
   size_t n_pending;
   size_t batch;
 } cand_iter;
 
-static fc_status iter_init(cand_iter *it, cand_list *l) {
+static fc_status iter_init(cand_iter *it, cand_list *l, fc_wcache *cache) {
   memset(it, 0, sizeof *it);
   it->l = l;
+  it->cache = cache;
   /* Small batches: an iteration often ends after a few tests, and each exact score costs a
    * window search. Enough candidates per batch to keep every thread busy. */
 #ifdef _OPENMP
@@ -565,7 +599,7 @@ static fc_status iter_next(cand_iter *it, const fc_mdata *md, int64_t max_span,
       return FC_OK;
     }
     size_t to = it->evaluated + it->batch < it->l->n ? it->evaluated + it->batch : it->l->n;
-    FC_CALL(evaluate_quick(md, max_span, row_score, v, it->evaluated, to));
+    FC_CALL(evaluate_quick(md, max_span, row_score, it->cache, v, it->evaluated, to));
     for (size_t k = it->evaluated; k < to; k++)
       if (v[k].quick > 0) it->pending[it->n_pending++] = k;
     it->evaluated = to;
@@ -586,6 +620,7 @@ typedef struct run_ctx {
   size_t tested_this_run;
   bool stop;
   const char *stop_reason;
+  fc_wcache *wcache;
 } run_ctx;
 
 static double model_total(const fc_model *m) {
@@ -685,20 +720,35 @@ static fc_status iteration(run_ctx *r, const cand_list *f1, bool *accepted) {
   fc_status st = build_candidates(r, f1, &l);
   cand_iter it;
   memset(&it, 0, sizeof it);
-  if (st == FC_OK) st = iter_init(&it, &l);
+  if (st == FC_OK) st = iter_init(&it, &l, r->wcache);
   int rejections = 0;
   while (st == FC_OK && rejections < r->o->max_rejections && !should_stop(r)) {
     size_t k;
     st = iter_next(&it, r->md, r->max_span, fc_model_row_scores(r->m), &k);
     if (st != FC_OK || k == SIZE_MAX) break;
     cand *c = &l.v[k];
+    /* Candidates equal once their constants are folded make the same trial: the first one
+     * stands for all (and one already in the model for none), so they use one rejection. */
+    bool same = tested_has(r->s, c->fhash);
+    for (size_t i = 0; i < fc_model_n_patterns(r->m) && !same; i++)
+      same = fc_pattern_hash(fc_model_pattern(r->m, i)) == c->fhash;
     st = tested_add(r->s, c->hash);
+    if (st == FC_OK) st = tested_add(r->s, c->fhash);
     if (st != FC_OK) break;
+    if (same) continue;
     r->tested_this_run++;
     size_t n_before = fc_model_n_patterns(r->m);
     fc_trial *t = NULL;
     st = fc_model_trial_add(r->m, &c->p, NULL, &t);
     if (st != FC_OK) break;
+    if (fc_log_get_level() >= FC_LOG_DEBUG && r->md->rank == 0) {
+      char text[512];
+      fc_pattern_format(&c->p, r->md->n_cols, text, sizeof text);
+      fc_log_debug("iteration %ld: tested (quick score %llu):%s: %.0f bits%s", r->s->iteration,
+                   (unsigned long long)c->quick, text,
+                   t ? fc_trial_total(t) - model_total(r->m) : 0.0,
+                   t && fc_trial_total(t) < model_total(r->m) - 1e-9 ? ", accepted" : "");
+    }
     if (t && fc_trial_total(t) < model_total(r->m) - 1e-9) {
       uint64_t *hb = malloc((n_before + 1) * sizeof *hb), *ub = malloc((n_before + 1) * sizeof *ub);
       if (!hb || !ub) {
@@ -743,13 +793,13 @@ fc_status fc_search_run(fc_model *m, const fc_mdata *md, const fc_search_options
   fc_progress_start(&r.prog, o->progress_interval_s);
   if (s->phase < 1) s->phase = 1;
   r.max_span = fc_model_max_span(m);
+  FC_CALL(fc_wcache_create(o->window_cache_bytes, &r.wcache));
   cand_list f1;
   memset(&f1, 0, sizeof f1);
   fc_search_state none;
   memset(&none, 0, sizeof none);
   gen_ctx g = {md, m, &none, o, NULL, 0};
-  FC_CALL(family1(&g, &f1));
-  fc_status st = FC_OK;
+  fc_status st = family1(&g, &f1);
   while (!s->converged && st == FC_OK) {
     if (o->max_iterations > 0 && s->iteration >= o->max_iterations) {
       r.stop_reason = "iteration limit reached";
@@ -773,7 +823,15 @@ fc_status fc_search_run(fc_model *m, const fc_mdata *md, const fc_search_options
     }
   }
   cands_free(&f1);
+  fc_wcache_stats cs;
+  fc_wcache_get_stats(r.wcache, &cs);
+  fc_wcache_destroy(&r.wcache);
   FC_CALL(st);
+  fc_log_debug("window cache: %llu hits, %llu misses, %llu stored, %llu evicted, %llu too large; "
+               "%zu entries, %.1f MB accounted at the end",
+               (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+               (unsigned long long)cs.stored, (unsigned long long)cs.evicted,
+               (unsigned long long)cs.too_large, cs.entries, (double)cs.charged / 1e6);
   progress_line(&r, s->converged ? "converged:" : "stopped:");
   if (!s->converged && r.stop_reason) fc_log_info("search stopped early: %s", r.stop_reason);
   FC_CALL(checkpoint(&r));

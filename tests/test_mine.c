@@ -96,15 +96,22 @@ static void toy_free(toy *t) {
   free(t->ticks);
 }
 
-static void search_toy(toy *t, fc_model **m, fc_search_state *s) {
+static void search_toy_cache(toy *t, fc_model **m, fc_search_state *s, uint64_t cache_bytes) {
   assert_int_equal(fc_model_create(&t->md, (uint64_t)(t->ticks[t->n - 1] - t->ticks[0]), &MO,
                                    NULL, m),
                    FC_OK);
   fc_search_options so;
   fc_search_options_default(&so);
   so.progress_interval_s = 1e9;
+  so.window_cache_bytes = cache_bytes;
   memset(s, 0, sizeof *s);
   assert_int_equal(fc_search_run(*m, &t->md, &so, s), FC_OK);
+}
+
+static void search_toy(toy *t, fc_model **m, fc_search_state *s) {
+  fc_search_options so;
+  fc_search_options_default(&so);
+  search_toy_cache(t, m, s, so.window_cache_bytes);
 }
 
 static void finds_the_talks_toy_pattern(void **state) {
@@ -137,6 +144,39 @@ static void finds_the_talks_toy_pattern(void **state) {
   toy_free(&t);
 }
 
+static void assert_same_models(fc_model *m1, const fc_search_state *s1, fc_model *m2,
+                               const fc_search_state *s2) {
+  fc_model_bits b1, b2;
+  fc_model_get_bits(m1, &b1);
+  fc_model_get_bits(m2, &b2);
+  assert_true(memcmp(&b1, &b2, sizeof b1) == 0);
+  assert_int_equal(fc_model_n_patterns(m1), fc_model_n_patterns(m2));
+  for (size_t k = 0; k < fc_model_n_patterns(m1); k++) {
+    assert_true(fc_pattern_equal(fc_model_pattern(m1, k), fc_model_pattern(m2, k)));
+    assert_int_equal(fc_model_usage(m1, k), fc_model_usage(m2, k));
+  }
+  assert_int_equal(s1->n_tested, s2->n_tested);
+}
+
+/* The window cache only saves work: none, one so small that it evicts all the time, and the
+ * default give the same model. */
+static void same_model_for_any_window_cache(void **state) {
+  (void)state;
+  toy t;
+  toy_make(&t, 300);
+  fc_model *m[3];
+  fc_search_state s[3];
+  const uint64_t sizes[3] = {0, 8192, (uint64_t)256 << 20};
+  for (int i = 0; i < 3; i++) search_toy_cache(&t, &m[i], &s[i], sizes[i]);
+  assert_true(fc_model_n_patterns(m[0]) >= 1);
+  for (int i = 1; i < 3; i++) assert_same_models(m[0], &s[0], m[i], &s[i]);
+  for (int i = 0; i < 3; i++) {
+    fc_search_state_free(&s[i]);
+    fc_model_destroy(&m[i]);
+  }
+  toy_free(&t);
+}
+
 static void same_model_for_any_thread_count(void **state) {
   (void)state;
 #ifdef _OPENMP
@@ -148,16 +188,7 @@ static void same_model_for_any_thread_count(void **state) {
   search_toy(&t, &m1, &s1);
   omp_set_num_threads(2);
   search_toy(&t, &m2, &s2);
-  fc_model_bits b1, b2;
-  fc_model_get_bits(m1, &b1);
-  fc_model_get_bits(m2, &b2);
-  assert_true(memcmp(&b1, &b2, sizeof b1) == 0);
-  assert_int_equal(fc_model_n_patterns(m1), fc_model_n_patterns(m2));
-  for (size_t k = 0; k < fc_model_n_patterns(m1); k++) {
-    assert_true(fc_pattern_equal(fc_model_pattern(m1, k), fc_model_pattern(m2, k)));
-    assert_int_equal(fc_model_usage(m1, k), fc_model_usage(m2, k));
-  }
-  assert_int_equal(s1.n_tested, s2.n_tested);
+  assert_same_models(m1, &s1, m2, &s2);
   fc_search_state_free(&s1);
   fc_search_state_free(&s2);
   fc_model_destroy(&m1);
@@ -231,6 +262,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(folding_and_pruning_direction),
       cmocka_unit_test(finds_the_talks_toy_pattern),
       cmocka_unit_test(same_model_for_any_thread_count),
+      cmocka_unit_test(same_model_for_any_window_cache),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   MPI_Finalize();

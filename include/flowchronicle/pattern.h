@@ -45,5 +45,8 @@ bool fc_pattern_valid(const fc_pattern *p, int n_cols);
 int fc_pattern_covered_cells(const fc_pattern *p, int n_cols);
 /* Number of free variables of the pattern's BN: (row, column) cells that are not FIX or USE. */
 int fc_pattern_free_cells(const fc_pattern *p, int n_cols);
+/* The pattern in raw codes for debug messages, rows separated by " | ":
+ * "dst_ip=4 dst_port=17 src_ip=SET0 | src_ip=USE0 dst_port=9". Truncated to fit cap (>= 1). */
+void fc_pattern_format(const fc_pattern *p, int n_cols, char *buf, size_t cap);
 
 #endif

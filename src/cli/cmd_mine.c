@@ -41,6 +41,8 @@ static void help(void) {
          "      --max-rows N          flows per pattern, default %d (at most %d)\n"
          "      --max-indegree N      parents per Bayesian-network node, default 3\n"
          "      --max-rejections N    rejected candidates that end an iteration, default 20\n"
+         "      --window-cache MB     memory per rank for the windows of candidates kept\n"
+         "                            between iterations, default 256 (0: none)\n"
          "      --time-limit TIME     stop the search after this long and write the model\n"
          "      --max-iterations N    stop after N iterations and write the model\n"
          "      --checkpoint FILE     search state, saved after accepted patterns and at the\n"
@@ -286,6 +288,7 @@ int fc_cmd_mine(int argc, char **argv) {
                                        {"max-rows", required_argument, NULL, 'R'},
                                        {"max-indegree", required_argument, NULL, 'D'},
                                        {"max-rejections", required_argument, NULL, 'J'},
+                                       {"window-cache", required_argument, NULL, 'W'},
                                        {"time-limit", required_argument, NULL, 'T'},
                                        {"max-iterations", required_argument, NULL, 'N'},
                                        {"checkpoint", required_argument, NULL, 'C'},
@@ -327,6 +330,12 @@ int fc_cmd_mine(int argc, char **argv) {
       if (fc_cli_parse_long(optarg, 1, 1000000, &v))
         return fc_cli_usage_error("mine", "--max-rejections: '%s' is not in 1..1000000", optarg);
       a.so.max_rejections = (int)v;
+      break;
+    case 'W':
+      if (fc_cli_parse_long(optarg, 0, 1 << 24, &v))
+        return fc_cli_usage_error("mine", "--window-cache: '%s' is not in 0..16777216 (MB)",
+                                  optarg);
+      a.so.window_cache_bytes = (uint64_t)v << 20;
       break;
     case 'T':
       if (fc_cli_parse_duration_us(optarg, &v) || v <= 0)

@@ -201,7 +201,7 @@ fail:
 }
 
 fc_status fc_bn_counts_copy(const fc_bn_counts *src, fc_bn_counts **out) {
-  fc_bn_counts *c;
+  fc_bn_counts *c = NULL;
   FC_CALL(fc_bn_counts_create(&src->fam, &c));
   if (src->n > 0) {
     fc_status st = fci_malloc(src->n * sizeof *c->e, &c->e);

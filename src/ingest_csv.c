@@ -1021,7 +1021,7 @@ static row_result argus_row(parser *p, fc_flow *r) {
     r->dst_port = dp;
   }
   r->flags = r->proto == FC_PROTO_TCP ? argus_state_flags(fld(p, R_STATE)) : 0;
-  uint64_t tp, tb;
+  uint64_t tp = 0, tb = 0;
   if (!parse_count(p, R_PKTS, fld(p, R_PKTS), &tp) ||
       !parse_count(p, R_BYTES, fld(p, R_BYTES), &tb) ||
       !parse_count(p, R_FBYTES, fld(p, R_FBYTES), &r->fwd_bytes))

@@ -503,11 +503,215 @@ static int xwin_qcmp(const void *a, const void *b) {
   return xwin_cmp(*(const xwin *const *)a, *(const xwin *const *)b);
 }
 
+/* The repair rounds of the distributed greedy. Round 1 is a pass in priority order with every
+ * crossing window assumed accepted; when the ranks then find that some crossing windows are
+ * blocked (or free again), the pass is not redone: the greedy cover is the unique assignment in
+ * which a window is accepted iff its decision allows it and none of its rows is taken by an
+ * accepted window of higher priority, so it is restored by re-deciding, in priority order, only
+ * the windows whose inputs changed: a window that gains its rows evicts the lower-priority
+ * owners, one that loses them frees its rows to the lower-priority windows holding them. Those
+ * are found through the windows of each pattern, which are in start order, within the longest
+ * row extent of that pattern's windows. Positions are indexes in this rank's merged priority
+ * order (its windows and the foreign crossing windows touching its rows). */
+#define NO_POS UINT64_MAX
+
+typedef struct repair_state {
+  const fc_mdata *m;
+  const fc_windows *const *windows;
+  const size_t *base;
+  const fc_window_ref *order;
+  xwin **fx;
+  size_t n_fx;
+  const xwin *gx;
+  const size_t *lx_of;
+  size_t my_first;
+  const uint8_t *decide;
+  const int64_t *ext;
+  uint8_t *picked, *covered;
+  int64_t *row_score;
+  int64_t *mref;    /* position -> order index a (>= 0) or -1 - foreign index b */
+  uint8_t *acc;     /* position -> accepted */
+  uint64_t *inv;    /* base[k] + i -> position */
+  uint64_t *fpos;   /* foreign index -> position */
+  uint64_t *owner;  /* own row -> position of the window covering it, NO_POS */
+  uint64_t *gpos;   /* crossing index -> position here, NO_POS when not on this rank */
+  uint64_t *heap;   /* positions to redo (min-heap) */
+  size_t n_heap, cap_heap;
+  uint8_t *queued;  /* position -> in the heap */
+  uint32_t *extent; /* per pattern: the longest last - first row id of its windows */
+  size_t n_patterns;
+} repair_state;
+
+typedef struct wview {
+  int64_t score;
+  size_t gidx; /* crossing index or SIZE_MAX */
+  int nl;
+  uint32_t lids[FC_MAX_PROWS];
+} wview;
+
+static wview view_of(const repair_state *rp, uint64_t pos) {
+  wview v;
+  v.nl = 0;
+  v.gidx = SIZE_MAX;
+  int64_t ref = rp->mref[pos];
+  if (ref >= 0) {
+    const fc_window_ref *o = &rp->order[ref];
+    const fc_windows *w = rp->windows[o->pattern];
+    const uint32_t *ids = w->ids + (size_t)o->win * (size_t)w->n_rows;
+    for (int r = 0; r < w->n_rows; r++)
+      if (ids[r] < rp->m->n_own) v.lids[v.nl++] = ids[r];
+    v.score = o->score;
+    if (rp->lx_of[ref]) v.gidx = rp->my_first + rp->lx_of[ref] - 1;
+  } else {
+    const xwin *x = rp->fx[-1 - ref];
+    for (int r = 0; r < x->n_rows; r++) {
+      uint64_t g = x->gids[r];
+      if (g >= rp->m->global_begin && g < rp->m->global_begin + rp->m->n_own)
+        v.lids[v.nl++] = (uint32_t)(g - rp->m->global_begin);
+    }
+    v.score = x->score;
+    v.gidx = (size_t)(x - rp->gx);
+  }
+  return v;
+}
+
+static fc_status heap_push(repair_state *rp, uint64_t pos) {
+  if (rp->queued && rp->queued[pos]) return FC_OK;
+  if (rp->n_heap == rp->cap_heap) {
+    size_t cap = rp->cap_heap ? 2 * rp->cap_heap : 256;
+    FC_CALL(fci_realloc(cap * sizeof *rp->heap, &rp->heap));
+    rp->cap_heap = cap;
+  }
+  size_t i = rp->n_heap++;
+  while (i > 0 && rp->heap[(i - 1) / 2] > pos) {
+    rp->heap[i] = rp->heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  rp->heap[i] = pos;
+  if (rp->queued) rp->queued[pos] = 1;
+  return FC_OK;
+}
+
+static uint64_t heap_pop(repair_state *rp) {
+  uint64_t top = rp->heap[0], last = rp->heap[--rp->n_heap];
+  size_t i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= rp->n_heap) break;
+    if (c + 1 < rp->n_heap && rp->heap[c + 1] < rp->heap[c]) c++;
+    if (rp->heap[c] >= last) break;
+    rp->heap[i] = rp->heap[c];
+    i = c;
+  }
+  if (rp->n_heap) rp->heap[i] = last;
+  if (rp->queued) rp->queued[top] = 0;
+  return top;
+}
+
+/* Queues every window holding own row `row` whose position is after `after`. */
+static fc_status push_holders(repair_state *rp, uint32_t row, uint64_t after) {
+  for (size_t k = 0; k < rp->n_patterns; k++) {
+    const fc_windows *w = rp->windows[k];
+    if (w->n == 0) continue;
+    const size_t R = (size_t)w->n_rows;
+    uint32_t from = row > rp->extent[k] ? row - rp->extent[k] : 0;
+    size_t lo = 0, hi = w->n; /* first window starting at or after `from` */
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (w->ids[mid * R] < from)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    for (size_t i = lo; i < w->n && w->ids[i * R] <= row; i++) {
+      const uint32_t *ids = w->ids + i * R;
+      bool holds = false;
+      for (size_t r = 0; r < R && !holds; r++) holds = ids[r] == row;
+      if (!holds) continue;
+      uint64_t pos = rp->inv[rp->base[k] + i];
+      if (pos > after) FC_CALL(heap_push(rp, pos));
+    }
+  }
+  const uint64_t g = rp->m->global_begin + row;
+  for (size_t b = 0; b < rp->n_fx; b++) {
+    bool holds = false;
+    for (int r = 0; r < rp->fx[b]->n_rows && !holds; r++) holds = rp->fx[b]->gids[r] == g;
+    if (holds && rp->fpos[b] > after) FC_CALL(heap_push(rp, rp->fpos[b]));
+  }
+  return FC_OK;
+}
+
+static fc_status repair(repair_state *rp) {
+  const size_t n_pos = (rp->base ? rp->base[rp->n_patterns] : 0) + rp->n_fx;
+  if (!rp->queued) {
+    FC_CALL(fci_calloc(n_pos ? n_pos : 1, 1, &rp->queued));
+    for (size_t i = 0; i < rp->n_heap; i++) rp->queued[rp->heap[i]] = 1;
+  }
+  if (!rp->extent) { /* longest row extent per pattern; windows must be in start order */
+    FC_CALL(fci_calloc(rp->n_patterns ? rp->n_patterns : 1, sizeof *rp->extent, &rp->extent));
+    for (size_t k = 0; k < rp->n_patterns; k++) {
+      const fc_windows *w = rp->windows[k];
+      const size_t R = (size_t)w->n_rows;
+      for (size_t i = 0; i < w->n; i++) {
+        const uint32_t *ids = w->ids + i * R;
+        if (i > 0 && ids[0] < ids[-(ptrdiff_t)R])
+          return FC_ERROR(FC_ERR_STATE, "windows of pattern %zu are not in start order", k);
+        if (ids[R - 1] - ids[0] > rp->extent[k]) rp->extent[k] = ids[R - 1] - ids[0];
+      }
+    }
+  }
+  while (rp->n_heap) {
+    const uint64_t pos = heap_pop(rp);
+    wview v = view_of(rp, pos);
+    bool blk = false;
+    for (int r = 0; r < v.nl && !blk; r++)
+      blk = (rp->owner[v.lids[r]] != NO_POS && rp->owner[v.lids[r]] < pos) ||
+            (rp->ext && rp->ext[v.lids[r]] >= v.score);
+    const bool accept = !blk && (v.gidx == SIZE_MAX || rp->decide[v.gidx]);
+    if (accept == (bool)rp->acc[pos]) continue;
+    rp->acc[pos] = accept;
+    if (rp->mref[pos] >= 0) {
+      const fc_window_ref *o = &rp->order[rp->mref[pos]];
+      rp->picked[rp->base[o->pattern] + o->win] = accept;
+    }
+    for (int r = 0; r < v.nl; r++) {
+      const uint32_t row = v.lids[r];
+      if (accept) {
+        if (rp->owner[row] != NO_POS) FC_CALL(heap_push(rp, rp->owner[row])); /* evicted */
+        rp->owner[row] = pos;
+        rp->covered[row] = 1;
+        rp->row_score[row] = v.score;
+      } else if (rp->owner[row] == pos) {
+        rp->owner[row] = NO_POS;
+        rp->covered[row] = 0;
+        rp->row_score[row] = INT64_MIN;
+        FC_CALL(push_holders(rp, row, pos));
+      }
+    }
+  }
+  return FC_OK;
+}
+
+static void repair_free(repair_state *rp) {
+  free(rp->mref);
+  free(rp->acc);
+  free(rp->inv);
+  free(rp->fpos);
+  free(rp->owner);
+  free(rp->gpos);
+  free(rp->heap);
+  free(rp->queued);
+  free(rp->extent);
+}
+
 /* Result of the greedy: picked[base[k] + i] for local window i of pattern k; own-row claims. */
-static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, const size_t *base, const fc_window_ref *order, size_t total,
+static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, size_t n_patterns,
+                        const size_t *base, const fc_window_ref *order, size_t total,
                         const int64_t *ext_row_score, uint8_t *picked, uint8_t *covered,
                         int64_t *row_score, int *rounds_out) {
   fc_status st = FC_OK;
+  repair_state rp;
+  memset(&rp, 0, sizeof rp);
   const size_t own = m->n_own;
   /* Local crossing windows, in priority order, and their global form. */
   size_t n_lx = 0;
@@ -591,57 +795,87 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, con
   FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1), &decide), out);
   FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1), &blocked), out);
   memset(decide, 1, n_gx ? n_gx : 1);
-  int rounds = 0;
-  for (;;) {
-    rounds++;
-    memset(covered, 0, own ? own : 1);
-    for (size_t i = 0; i < own; i++) row_score[i] = INT64_MIN;
-    memset(blocked, 0, n_gx ? n_gx : 1);
-    size_t a = 0, b = 0;
-    while (a < total || b < n_fx) {
-      bool take_local = b == n_fx;
-      if (!take_local && a < total) {
-        const fc_windows *w = windows[order[a].pattern];
-        xwin lw = {order[a].score, order[a].pattern,
-                   m->global_begin + w->ids[(size_t)order[a].win * (size_t)w->n_rows], 0, NULL};
-        take_local = xwin_cmp(&lw, fx[b]) < 0;
-      }
-      const int64_t score = take_local ? order[a].score : fx[b]->score;
-      uint32_t lids[FC_MAX_PROWS];
-      int nl = 0;
-      size_t gidx = SIZE_MAX; /* index in gx when crossing */
-      if (take_local) {
-        const fc_windows *w = windows[order[a].pattern];
-        const uint32_t *ids = w->ids + (size_t)order[a].win * (size_t)w->n_rows;
-        for (int r = 0; r < w->n_rows; r++)
-          if (ids[r] < own) lids[nl++] = ids[r];
-        if (lx_of[a]) gidx = my_first + lx_of[a] - 1;
-      } else {
-        for (int r = 0; r < fx[b]->n_rows; r++) {
-          uint64_t g = fx[b]->gids[r];
-          if (g >= m->global_begin && g < m->global_begin + own)
-            lids[nl++] = (uint32_t)(g - m->global_begin);
-        }
-        gidx = (size_t)(fx[b] - gx);
-      }
-      bool blk = false;
-      for (int r = 0; r < nl && !blk; r++)
-        blk = covered[lids[r]] || (ext_row_score && ext_row_score[lids[r]] >= score);
-      bool accept = gidx == SIZE_MAX ? !blk : (decide[gidx] && !blk);
-      if (gidx != SIZE_MAX) blocked[gidx] = blk;
-      if (accept)
-        for (int r = 0; r < nl; r++) {
-          covered[lids[r]] = 1;
-          row_score[lids[r]] = score;
-        }
-      if (take_local) {
-        picked[base[order[a].pattern] + order[a].win] = accept;
-        a++;
-      } else {
-        b++;
-      }
+  const bool multi = m->size > 1;
+  /* What the repair rounds need: per merged position (priority rank on this rank) the window
+   * and its state, per own row the position of the window covering it. */
+  const size_t n_pos = total + n_fx;
+  if (multi) {
+    FC_CALL_GOTO(st, fci_malloc((n_pos ? n_pos : 1) * sizeof *rp.mref, &rp.mref), out);
+    FC_CALL_GOTO(st, fci_calloc(n_pos ? n_pos : 1, 1, &rp.acc), out);
+    FC_CALL_GOTO(st, fci_malloc((total ? total : 1) * sizeof *rp.inv, &rp.inv), out);
+    FC_CALL_GOTO(st, fci_malloc((n_fx ? n_fx : 1) * sizeof *rp.fpos, &rp.fpos), out);
+    FC_CALL_GOTO(st, fci_malloc((own ? own : 1) * sizeof *rp.owner, &rp.owner), out);
+    FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1) * sizeof *rp.gpos, &rp.gpos), out);
+    for (size_t i = 0; i < own; i++) rp.owner[i] = NO_POS;
+    for (size_t i = 0; i < n_gx; i++) rp.gpos[i] = NO_POS;
+  }
+  memset(covered, 0, own ? own : 1);
+  for (size_t i = 0; i < own; i++) row_score[i] = INT64_MIN;
+  memset(blocked, 0, n_gx ? n_gx : 1);
+  /* Round 1: one pass in priority order, every crossing window assumed accepted. */
+  size_t a = 0, b = 0;
+  while (a < total || b < n_fx) {
+    bool take_local = b == n_fx;
+    if (!take_local && a < total) {
+      const fc_windows *w = windows[order[a].pattern];
+      xwin lw = {order[a].score, order[a].pattern,
+                 m->global_begin + w->ids[(size_t)order[a].win * (size_t)w->n_rows], 0, NULL};
+      take_local = xwin_cmp(&lw, fx[b]) < 0;
     }
-    if (m->size == 1) break;
+    const size_t pos = a + b;
+    const int64_t score = take_local ? order[a].score : fx[b]->score;
+    uint32_t lids[FC_MAX_PROWS];
+    int nl = 0;
+    size_t gidx = SIZE_MAX; /* index in gx when crossing */
+    if (take_local) {
+      const fc_windows *w = windows[order[a].pattern];
+      const uint32_t *ids = w->ids + (size_t)order[a].win * (size_t)w->n_rows;
+      for (int r = 0; r < w->n_rows; r++)
+        if (ids[r] < own) lids[nl++] = ids[r];
+      if (lx_of[a]) gidx = my_first + lx_of[a] - 1;
+    } else {
+      for (int r = 0; r < fx[b]->n_rows; r++) {
+        uint64_t g = fx[b]->gids[r];
+        if (g >= m->global_begin && g < m->global_begin + own)
+          lids[nl++] = (uint32_t)(g - m->global_begin);
+      }
+      gidx = (size_t)(fx[b] - gx);
+    }
+    bool blk = false;
+    for (int r = 0; r < nl && !blk; r++)
+      blk = covered[lids[r]] || (ext_row_score && ext_row_score[lids[r]] >= score);
+    bool accept = gidx == SIZE_MAX ? !blk : (decide[gidx] && !blk);
+    if (gidx != SIZE_MAX) blocked[gidx] = blk;
+    if (accept)
+      for (int r = 0; r < nl; r++) {
+        covered[lids[r]] = 1;
+        row_score[lids[r]] = score;
+      }
+    if (multi) {
+      rp.acc[pos] = accept;
+      if (gidx != SIZE_MAX) rp.gpos[gidx] = pos;
+      if (accept)
+        for (int r = 0; r < nl; r++) rp.owner[lids[r]] = pos;
+    }
+    if (take_local) {
+      picked[base[order[a].pattern] + order[a].win] = accept;
+      if (multi) {
+        rp.mref[pos] = (int64_t)a;
+        rp.inv[base[order[a].pattern] + order[a].win] = pos;
+      }
+      a++;
+    } else {
+      if (multi) {
+        rp.mref[pos] = -1 - (int64_t)b;
+        rp.fpos[b] = pos;
+      }
+      b++;
+    }
+  }
+  int rounds = 1;
+  /* Later rounds: the ranks agree on the crossing windows; where a decision changed, only the
+   * windows it reaches are redone (repair), not the whole pass. */
+  while (multi) {
     if (MPI_Allreduce(MPI_IN_PLACE, blocked, (int)n_gx, MPI_UINT8_T, MPI_MAX, m->comm) !=
         MPI_SUCCESS) {
       st = FC_ERROR(FC_ERR_MPI, "exchanging cover decisions failed");
@@ -650,13 +884,40 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, con
     bool changed = false;
     for (size_t i = 0; i < n_gx; i++) {
       uint8_t d = !blocked[i];
-      changed |= d != decide[i];
+      if (d == decide[i]) continue;
+      changed = true;
       decide[i] = d;
+      if (rp.gpos[i] != NO_POS) FC_CALL_GOTO(st, heap_push(&rp, rp.gpos[i]), out);
     }
     if (!changed) break;
-    if (rounds > 100000) {
+    if (++rounds > 100000) {
       st = FC_ERROR(FC_ERR_STATE, "the distributed cover did not settle");
       goto out;
+    }
+    rp.m = m;
+    rp.windows = windows;
+    rp.n_patterns = n_patterns;
+    rp.base = base;
+    rp.order = order;
+    rp.fx = fx;
+    rp.n_fx = n_fx;
+    rp.gx = gx;
+    rp.lx_of = lx_of;
+    rp.my_first = my_first;
+    rp.decide = decide;
+    rp.ext = ext_row_score;
+    rp.picked = picked;
+    rp.covered = covered;
+    rp.row_score = row_score;
+    FC_CALL_GOTO(st, repair(&rp), out);
+    /* blocked as a pass would find it: a row taken by a window of higher priority */
+    memset(blocked, 0, n_gx ? n_gx : 1);
+    for (size_t i = 0; i < n_gx; i++) {
+      if (rp.gpos[i] == NO_POS) continue;
+      wview v = view_of(&rp, rp.gpos[i]);
+      for (int r = 0; r < v.nl && !blocked[i]; r++)
+        blocked[i] = (rp.owner[v.lids[r]] != NO_POS && rp.owner[v.lids[r]] < rp.gpos[i]) ||
+                     (ext_row_score && ext_row_score[v.lids[r]] >= v.score);
     }
   }
   /* Local crossing windows take the agreed decision. */
@@ -673,6 +934,7 @@ out:
   free(fx);
   free(decide);
   free(blocked);
+  repair_free(&rp);
   return st;
 }
 
@@ -688,7 +950,7 @@ fc_status fc_windows_placeable(const fc_mdata *m, const fc_windows *w, int cover
   FC_CALL_GOTO(st, fci_calloc(n ? n : 1, 1, &picked), out);
   FC_CALL_GOTO(st, fci_calloc(m->n_own ? m->n_own : 1, 1, &covered), out);
   FC_CALL_GOTO(st, fci_malloc((m->n_own ? m->n_own : 1) * sizeof *rs, &rs), out);
-  FC_CALL_GOTO(st, greedy(m, ws, base, order, n, row_score, picked, covered, rs, NULL), out);
+  FC_CALL_GOTO(st, greedy(m, ws, 1, base, order, n, row_score, picked, covered, rs, NULL), out);
   uint64_t cnt = 0;
   for (size_t i = 0; i < n; i++) cnt += picked[i];
   if (m->size > 1) MPI_Allreduce(MPI_IN_PLACE, &cnt, 1, MPI_UINT64_T, MPI_SUM, m->comm);
@@ -742,7 +1004,7 @@ fc_status fc_cover_compute(const fc_mdata *m, const fc_windows *const *windows,
     goto fail;
   }
   for (size_t k = 0; k < n_patterns; k++) base[k + 1] = base[k] + windows[k]->n;
-  st = greedy(m, windows, base, order, total, NULL, picked, out->covered,
+  st = greedy(m, windows, n_patterns, base, order, total, NULL, picked, out->covered,
               out->row_score, &out->rounds);
   if (st != FC_OK) {
     free(used_n);

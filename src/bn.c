@@ -357,6 +357,7 @@ void fc_bn_learn_opts_default(fc_bn_learn_opts *o) {
   o->min_gain = 1e-9;
   o->max_steps = 100000;
   o->max_batch = 64;
+  o->score = NULL;
 }
 
 enum { OP_ADD = 0, OP_REMOVE = 1, OP_REVERSE = 2 };
@@ -469,6 +470,24 @@ static fc_status flush_pending(learner *L) {
     if (b > cap) b = cap;
     for (size_t i = 0; i < b; i++)
       fams[i] = L->slot_fam[L->pending[done + i]];
+    if (L->opts.score) {
+      uint64_t rows = 0;
+      FC_CALL_GOTO(st, L->opts.score(L->ctx, b, fams, L->card, sc, &rows), out);
+      L->stats.count_calls++;
+      L->stats.families_counted += b;
+      if (!L->have_rows) {
+        L->n_rows = rows;
+        L->have_rows = true;
+      }
+      if (rows != L->n_rows) {
+        st = FC_ERROR(FC_ERR_STATE, "families scored over %llu rows, expected %llu",
+                      (unsigned long long)rows, (unsigned long long)L->n_rows);
+        goto out;
+      }
+      for (size_t i = 0; i < b; i++) L->score[L->pending[done + i]] = sc[i];
+      done += b;
+      continue;
+    }
     FC_CALL_GOTO(st, L->count(L->ctx, b, fams, tabs), out);
     L->stats.count_calls++;
     L->stats.families_counted += b;

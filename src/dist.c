@@ -1,6 +1,7 @@
 /* MPI helpers of the distributed miner. */
 #include "flowchronicle/dist.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,5 +203,155 @@ fail:
   free(words);
   free(all);
   free(counts);
+  return st;
+}
+
+fc_status fc_dist_bn_score(void *vctx, size_t n_families, const fc_bn_family *families,
+                           const uint32_t *card, double *bic, uint64_t *n_rows) {
+  fc_dist_bn_ctx *ctx = vctx;
+  const int size = comm_size(ctx->comm);
+  int rank;
+  MPI_Comm_rank(ctx->comm, &rank);
+  fc_status st = FC_OK;
+  fc_bn_counts **tabs = NULL, **mine = NULL;
+  uint64_t *send = NULL, *recv = NULL;
+  int *scount = NULL, *sdispl = NULL, *rcount = NULL, *rdispl = NULL, *gcount = NULL,
+      *gdispl = NULL;
+  double *own_bic = NULL, *all_bic = NULL;
+  size_t n_mine = 0;
+  FC_CALL_GOTO(st, fci_calloc(n_families ? n_families : 1, sizeof *tabs, &tabs), out);
+  FC_CALL_GOTO(st, fc_bn_count_local(&ctx->local, n_families, families, tabs), out);
+  uint64_t rows = n_families ? fc_bn_counts_total(tabs[0]) : ctx->local.n_rows;
+  if (size == 1) {
+    size_t entries = 0;
+    for (size_t i = 0; i < n_families; i++) entries += fc_bn_counts_size(tabs[i]);
+    const long nf = (long)n_families;
+    const int par = nf > 1 && entries >= 100000; /* else one thread: cheaper than a region */
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+    for (long i = 0; i < nf; i++) bic[i] = fc_bn_counts_bic(tabs[i], card, rows);
+    *n_rows = rows;
+    goto out;
+  }
+  FC_CALL_GOTO(st, fc_dist_sum_u64(ctx->comm, &rows, 1), out);
+  /* Tables to their owners: grouped by destination rank, families in order. */
+  FC_CALL_GOTO(st, fci_calloc((size_t)size, sizeof *scount, &scount), out);
+  FC_CALL_GOTO(st, fci_calloc((size_t)size, sizeof *sdispl, &sdispl), out);
+  FC_CALL_GOTO(st, fci_calloc((size_t)size, sizeof *rcount, &rcount), out);
+  FC_CALL_GOTO(st, fci_calloc((size_t)size, sizeof *rdispl, &rdispl), out);
+  size_t nw = 0;
+  for (size_t i = 0; i < n_families; i++) {
+    size_t w = fc_bn_counts_serial_words(tabs[i]);
+    nw += w;
+    if (nw > INT32_MAX) {
+      st = FC_ERROR(FC_ERR_LIMIT, "count tables of %zu families exceed 2^31 words", n_families);
+      goto out;
+    }
+    scount[i % (size_t)size] += (int)w;
+  }
+  for (int r = 1; r < size; r++) sdispl[r] = sdispl[r - 1] + scount[r - 1];
+  FC_CALL_GOTO(st, fci_malloc((nw ? nw : 1) * sizeof *send, &send), out);
+  {
+    size_t *at;
+    FC_CALL_GOTO(st, fci_malloc((size_t)size * sizeof *at, &at), out);
+    for (int r = 0; r < size; r++) at[r] = (size_t)sdispl[r];
+    for (size_t i = 0; i < n_families; i++) {
+      size_t r = i % (size_t)size;
+      fc_bn_counts_serialize(tabs[i], send + at[r]);
+      at[r] += fc_bn_counts_serial_words(tabs[i]);
+    }
+    free(at);
+  }
+  for (size_t i = 0; i < n_families; i++) fc_bn_counts_destroy(&tabs[i]);
+  if (MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, ctx->comm) != MPI_SUCCESS) {
+    st = FC_ERROR(FC_ERR_MPI, "exchanging count table sizes failed");
+    goto out;
+  }
+  size_t nr = 0;
+  for (int r = 0; r < size; r++) {
+    rdispl[r] = (int)nr;
+    nr += (size_t)rcount[r];
+    if (nr > INT32_MAX) {
+      st = FC_ERROR(FC_ERR_LIMIT, "count tables to merge exceed 2^31 words");
+      goto out;
+    }
+  }
+  FC_CALL_GOTO(st, fci_malloc((nr ? nr : 1) * sizeof *recv, &recv), out);
+  if (MPI_Alltoallv(send, scount, sdispl, MPI_UINT64_T, recv, rcount, rdispl, MPI_UINT64_T,
+                    ctx->comm) != MPI_SUCCESS) {
+    st = FC_ERROR(FC_ERR_MPI, "exchanging count tables failed");
+    goto out;
+  }
+  bytes_sent += (nw - (size_t)scount[rank]) * sizeof *send;
+  /* Merge this rank's families (rank order) and score them. */
+  n_mine = n_families > (size_t)rank
+               ? (n_families - (size_t)rank + (size_t)size - 1) / (size_t)size
+               : 0;
+  FC_CALL_GOTO(st, fci_calloc(n_mine ? n_mine : 1, sizeof *mine, &mine), out);
+  for (int r = 0; r < size; r++) {
+    size_t p = (size_t)rdispl[r], end = p + (size_t)rcount[r];
+    for (size_t j = 0; j < n_mine; j++) {
+      fc_bn_counts *t = NULL;
+      size_t used = 0;
+      FC_CALL_GOTO(st, fc_bn_counts_deserialize(recv + p, end - p, &t, &used), out);
+      p += used;
+      if (!mine[j]) {
+        mine[j] = t;
+      } else {
+        st = fc_bn_counts_merge(mine[j], t);
+        fc_bn_counts_destroy(&t);
+        if (st != FC_OK) goto out;
+      }
+    }
+    if (p != end) {
+      st = FC_ERROR(FC_ERR_STATE, "rank %d sent %d count words, %zu were read", r, rcount[r],
+                    (size_t)rcount[r] - (end - p));
+      goto out;
+    }
+  }
+  FC_CALL_GOTO(st, fci_malloc((n_mine ? n_mine : 1) * sizeof *own_bic, &own_bic), out);
+  size_t entries = 0;
+  for (size_t j = 0; j < n_mine; j++) entries += fc_bn_counts_size(mine[j]);
+  const long nm = (long)n_mine;
+  const int par = nm > 1 && entries >= 100000;
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (long j = 0; j < nm; j++) own_bic[j] = fc_bn_counts_bic(mine[j], card, rows);
+  /* Everyone's scores: rank r's are families r, r + size, ... */
+  FC_CALL_GOTO(st, fci_malloc((size_t)size * sizeof *gcount, &gcount), out);
+  FC_CALL_GOTO(st, fci_malloc((size_t)size * sizeof *gdispl, &gdispl), out);
+  for (int r = 0, o = 0; r < size; r++) {
+    gcount[r] = n_families > (size_t)r
+                    ? (int)((n_families - (size_t)r + (size_t)size - 1) / (size_t)size)
+                    : 0;
+    gdispl[r] = o;
+    o += gcount[r];
+  }
+  FC_CALL_GOTO(st, fci_malloc((n_families ? n_families : 1) * sizeof *all_bic, &all_bic), out);
+  if (MPI_Allgatherv(own_bic, (int)n_mine, MPI_DOUBLE, all_bic, gcount, gdispl, MPI_DOUBLE,
+                     ctx->comm) != MPI_SUCCESS) {
+    st = FC_ERROR(FC_ERR_MPI, "gathering family scores failed");
+    goto out;
+  }
+  bytes_sent += n_mine * sizeof *own_bic * (uint64_t)(size - 1);
+  for (int r = 0; r < size; r++)
+    for (int j = 0; j < gcount[r]; j++)
+      bic[(size_t)r + (size_t)j * (size_t)size] = all_bic[gdispl[r] + j];
+  *n_rows = rows;
+out:
+  if (tabs)
+    for (size_t i = 0; i < n_families; i++) fc_bn_counts_destroy(&tabs[i]);
+  if (mine)
+    for (size_t j = 0; j < n_mine; j++) fc_bn_counts_destroy(&mine[j]);
+  free(tabs);
+  free(mine);
+  free(send);
+  free(recv);
+  free(scount);
+  free(sdispl);
+  free(rcount);
+  free(rdispl);
+  free(gcount);
+  free(gdispl);
+  free(own_bic);
+  free(all_bic);
   return st;
 }

@@ -223,6 +223,7 @@ static fc_status eval_pattern(fc_model *m, fci_pat *P, const fc_windows *used, b
       fc_bn_learn_opts lo;
       fc_bn_learn_opts_default(&lo);
       lo.max_indegree = m->o.max_indegree;
+      lo.score = fc_dist_bn_score;
       FC_CALL_GOTO(st, fc_bn_learn(nv, ev->card, &lo, fc_dist_bn_count, &data, &ev->bn, NULL),
                    fail);
       free(P->fams);
@@ -307,6 +308,7 @@ fc_status fc_model_create(const fc_mdata *md, uint64_t span_ticks, const fc_mode
     lo.max_indegree = o->max_indegree;
     fc_dist_bn_ctx data = {{C, md->n_own, (const uint32_t *const *)md->codes, m->base_card},
                            md->comm};
+    lo.score = fc_dist_bn_score;
     fc_bn *bn = NULL;
     FC_CALL_GOTO(st, fc_bn_learn(C, m->base_card, &lo, fc_dist_bn_count, &data, &bn, NULL),
                  fail);

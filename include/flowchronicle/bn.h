@@ -157,11 +157,21 @@ fc_status fc_bn_create_counted(int m, const uint32_t *card, const fc_bn_family *
 
 void fc_bn_destroy(fc_bn **bn);
 
+/* Scores a batch of families directly: bic[i] = fc_bn_counts_bic of the table families[i]
+ * would have over all rows, *n_rows the number of rows. An MPI implementation lets each rank
+ * merge and score only some of the families (fc_dist_bn_score) instead of every rank receiving
+ * every table. Must give exactly the values the learner computes from merged tables. */
+typedef fc_status (*fc_bn_score_fn)(void *ctx, size_t n_families, const fc_bn_family *families,
+                                    const uint32_t *card, double *bic, uint64_t *n_rows);
+
 typedef struct fc_bn_learn_opts {
   int max_indegree; /* 0..FC_BN_MAX_PARENTS; default 3 */
   double min_gain;  /* stop when no operation improves the BIC by more; default 1e-9 */
   long max_steps;   /* safety bound on applied operations; default 100000 */
   size_t max_batch; /* families per count call (bounds the tables held at once); default 64 */
+  fc_bn_score_fn score; /* when not NULL, the search scores families through it (same ctx as
+                           the count callback, which then only counts the final families);
+                           default NULL */
 } fc_bn_learn_opts;
 
 void fc_bn_learn_opts_default(fc_bn_learn_opts *o);

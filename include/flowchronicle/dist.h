@@ -44,4 +44,12 @@ typedef struct fc_dist_bn_ctx {
 fc_status fc_dist_bn_count(void *ctx, size_t n_families, const fc_bn_family *families,
                            fc_bn_counts **out);
 
+/* fc_bn_score_fn over a communicator (ctx is an fc_dist_bn_ctx): family i belongs to rank
+ * i mod size; every rank counts its rows and sends each table to the family's owner only
+ * (all-to-all), the owner merges the tables in rank order and scores them, and the scores are
+ * all-gathered. Each score is computed by one rank from the merged table, so it is the value
+ * one process computes; merging and scoring are shared by the ranks instead of repeated. */
+fc_status fc_dist_bn_score(void *ctx, size_t n_families, const fc_bn_family *families,
+                           const uint32_t *card, double *bic, uint64_t *n_rows);
+
 #endif

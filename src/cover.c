@@ -533,7 +533,7 @@ typedef struct repair_state {
   uint8_t *acc;     /* position -> accepted */
   uint64_t *inv;    /* base[k] + i -> position */
   uint64_t *fpos;   /* foreign index -> position */
-  uint64_t *owner;  /* own row -> position of the window covering it, NO_POS */
+  uint64_t *owner;  /* own row -> 1 + position of the window covering it, 0: none */
   uint64_t *gpos;   /* crossing index -> position here, NO_POS when not on this rank */
   uint64_t *heap;   /* positions to redo (min-heap) */
   size_t n_heap, cap_heap;
@@ -665,7 +665,7 @@ static fc_status repair(repair_state *rp) {
     wview v = view_of(rp, pos);
     bool blk = false;
     for (int r = 0; r < v.nl && !blk; r++)
-      blk = (rp->owner[v.lids[r]] != NO_POS && rp->owner[v.lids[r]] < pos) ||
+      blk = (rp->owner[v.lids[r]] && rp->owner[v.lids[r]] - 1 < pos) ||
             (rp->ext && rp->ext[v.lids[r]] >= v.score);
     const bool accept = !blk && (v.gidx == SIZE_MAX || rp->decide[v.gidx]);
     if (accept == (bool)rp->acc[pos]) continue;
@@ -677,14 +677,14 @@ static fc_status repair(repair_state *rp) {
     for (int r = 0; r < v.nl; r++) {
       const uint32_t row = v.lids[r];
       if (accept) {
-        if (rp->owner[row] != NO_POS) FC_CALL(heap_push(rp, rp->owner[row])); /* evicted */
-        rp->owner[row] = pos;
+        if (rp->owner[row]) FC_CALL(heap_push(rp, rp->owner[row] - 1)); /* evicted */
+        rp->owner[row] = pos + 1;
         rp->covered[row] = 1;
-        rp->row_score[row] = v.score;
-      } else if (rp->owner[row] == pos) {
-        rp->owner[row] = NO_POS;
+        if (rp->row_score) rp->row_score[row] = v.score;
+      } else if (rp->owner[row] == pos + 1) {
+        rp->owner[row] = 0;
         rp->covered[row] = 0;
-        rp->row_score[row] = INT64_MIN;
+        if (rp->row_score) rp->row_score[row] = INT64_MIN;
         FC_CALL(push_holders(rp, row, pos));
       }
     }
@@ -704,7 +704,9 @@ static void repair_free(repair_state *rp) {
   free(rp->extent);
 }
 
-/* Result of the greedy: picked[base[k] + i] for local window i of pattern k; own-row claims. */
+/* Result of the greedy: picked[base[k] + i] for local window i of pattern k; own-row claims in
+ * covered (zeroed by the caller) and, when row_score is not NULL, the covering window's score
+ * (INT64_MIN by the caller where none). */
 static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, size_t n_patterns,
                         const size_t *base, const fc_window_ref *order, size_t total,
                         const int64_t *ext_row_score, uint8_t *picked, uint8_t *covered,
@@ -804,13 +806,10 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
     FC_CALL_GOTO(st, fci_calloc(n_pos ? n_pos : 1, 1, &rp.acc), out);
     FC_CALL_GOTO(st, fci_malloc((total ? total : 1) * sizeof *rp.inv, &rp.inv), out);
     FC_CALL_GOTO(st, fci_malloc((n_fx ? n_fx : 1) * sizeof *rp.fpos, &rp.fpos), out);
-    FC_CALL_GOTO(st, fci_malloc((own ? own : 1) * sizeof *rp.owner, &rp.owner), out);
+    FC_CALL_GOTO(st, fci_calloc(own ? own : 1, sizeof *rp.owner, &rp.owner), out);
     FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1) * sizeof *rp.gpos, &rp.gpos), out);
-    for (size_t i = 0; i < own; i++) rp.owner[i] = NO_POS;
     for (size_t i = 0; i < n_gx; i++) rp.gpos[i] = NO_POS;
   }
-  memset(covered, 0, own ? own : 1);
-  for (size_t i = 0; i < own; i++) row_score[i] = INT64_MIN;
   memset(blocked, 0, n_gx ? n_gx : 1);
   /* Round 1: one pass in priority order, every crossing window assumed accepted. */
   size_t a = 0, b = 0;
@@ -849,13 +848,13 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
     if (accept)
       for (int r = 0; r < nl; r++) {
         covered[lids[r]] = 1;
-        row_score[lids[r]] = score;
+        if (row_score) row_score[lids[r]] = score;
       }
     if (multi) {
       rp.acc[pos] = accept;
       if (gidx != SIZE_MAX) rp.gpos[gidx] = pos;
       if (accept)
-        for (int r = 0; r < nl; r++) rp.owner[lids[r]] = pos;
+        for (int r = 0; r < nl; r++) rp.owner[lids[r]] = pos + 1;
     }
     if (take_local) {
       picked[base[order[a].pattern] + order[a].win] = accept;
@@ -916,7 +915,7 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
       if (rp.gpos[i] == NO_POS) continue;
       wview v = view_of(&rp, rp.gpos[i]);
       for (int r = 0; r < v.nl && !blocked[i]; r++)
-        blocked[i] = (rp.owner[v.lids[r]] != NO_POS && rp.owner[v.lids[r]] < rp.gpos[i]) ||
+        blocked[i] = (rp.owner[v.lids[r]] && rp.owner[v.lids[r]] - 1 < rp.gpos[i]) ||
                      (ext_row_score && ext_row_score[v.lids[r]] >= v.score);
     }
   }
@@ -943,14 +942,12 @@ fc_status fc_windows_placeable(const fc_mdata *m, const fc_windows *w, int cover
   fc_status st = FC_OK;
   wref *order = NULL;
   uint8_t *picked = NULL, *covered = NULL;
-  int64_t *rs = NULL;
   size_t n = 0, cap = 0, base[2] = {0, w->n};
   const fc_windows *ws[1] = {w};
   FC_CALL_GOTO(st, fc_window_refs(w, covered_cells, 0, &order, &n, &cap), out);
   FC_CALL_GOTO(st, fci_calloc(n ? n : 1, 1, &picked), out);
   FC_CALL_GOTO(st, fci_calloc(m->n_own ? m->n_own : 1, 1, &covered), out);
-  FC_CALL_GOTO(st, fci_malloc((m->n_own ? m->n_own : 1) * sizeof *rs, &rs), out);
-  FC_CALL_GOTO(st, greedy(m, ws, 1, base, order, n, row_score, picked, covered, rs, NULL), out);
+  FC_CALL_GOTO(st, greedy(m, ws, 1, base, order, n, row_score, picked, covered, NULL, NULL), out);
   uint64_t cnt = 0;
   for (size_t i = 0; i < n; i++) cnt += picked[i];
   if (m->size > 1) MPI_Allreduce(MPI_IN_PLACE, &cnt, 1, MPI_UINT64_T, MPI_SUM, m->comm);
@@ -959,7 +956,6 @@ out:
   free(order);
   free(picked);
   free(covered);
-  free(rs);
   return st;
 }
 

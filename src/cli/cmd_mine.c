@@ -117,6 +117,62 @@ static fc_status write_checkpoint(void *vctx, const fc_model *m, const fc_search
   return FC_OK;
 }
 
+/* Block boundaries that share the work rather than the rows (collective). Finding windows costs
+ * more where flows are dense (more rows within a span to look through), the rest of the search
+ * costs per row; so row i weighs mean + pairs(i), pairs(i) being the rows after it within the
+ * span (counted inside the equal-rows block [b, end) this rank read, the mean over all rows). The
+ * weights are summed per chunk of rows, the chunk sums reduced, and every rank cuts the same
+ * cumulative weight into equal shares at chunk boundaries. The model does not depend on where
+ * the blocks end (docs/distributed.md); only the time each rank takes does. */
+static fc_status balanced_blocks(const fc_encoded *e, size_t b, size_t end, size_t n,
+                                 int64_t max_span_ticks, int rank, int size, size_t *nb,
+                                 size_t *nend) {
+  const size_t chunk = n / ((size_t)size * 512) + 1;
+  const size_t n_chunks = (n + chunk - 1) / chunk;
+  uint64_t *sum; /* [0, n_chunks): pairs per chunk, [n_chunks, 2 n_chunks): rows per chunk */
+  FC_CALL(fci_calloc(2 * n_chunks + 1, sizeof *sum, &sum));
+  const size_t own = end - b;
+  for (size_t i = 0, j = 0; i < own; i++) {
+    if (j < i + 1) j = i + 1;
+    while (j < own && e->ticks[j] <= e->ticks[i] + max_span_ticks) j++;
+    sum[(b + i) / chunk] += j - i - 1;
+    sum[n_chunks + (b + i) / chunk]++;
+  }
+  if (MPI_Allreduce(MPI_IN_PLACE, sum, (int)(2 * n_chunks), MPI_UINT64_T, MPI_SUM,
+                    MPI_COMM_WORLD) != MPI_SUCCESS) {
+    free(sum);
+    return FC_ERROR(FC_ERR_MPI, "exchanging row weights failed");
+  }
+  uint64_t pairs = 0;
+  for (size_t c = 0; c < n_chunks; c++) pairs += sum[c];
+  const uint64_t mean = pairs / (n ? n : 1) + 1;
+  long double total = 0;
+  for (size_t c = 0; c < n_chunks; c++) total += (long double)(sum[c] + mean * sum[n_chunks + c]);
+  /* The boundary before rank k: the first chunk at which the cumulative weight reaches k/size of
+   * the total; at least one row per rank when there are enough rows. */
+  size_t cut[2] = {0, n};
+  for (int side = 0; side < 2; side++) {
+    int k = rank + side;
+    if (k == 0 || k == size) continue;
+    long double target = total * (long double)k / (long double)size, acc = 0;
+    size_t c = 0;
+    while (c < n_chunks && acc + (long double)(sum[c] + mean * sum[n_chunks + c]) <= target) {
+      acc += (long double)(sum[c] + mean * sum[n_chunks + c]);
+      c++;
+    }
+    size_t row = c * chunk;
+    if (n >= (size_t)size) { /* keep k rows before and size - k after */
+      if (row < (size_t)k) row = (size_t)k;
+      if (row > n - (size_t)(size - k)) row = n - (size_t)(size - k);
+    }
+    cut[side] = row < n ? row : n;
+  }
+  free(sum);
+  *nb = cut[0];
+  *nend = cut[1] > cut[0] ? cut[1] : cut[0];
+  return FC_OK;
+}
+
 /* This rank's block of rows and its halo: the rows of the following blocks that a window
  * starting in the block can reach (start tick + max span). Each rank reads only those. */
 static fc_status read_block(const char *path, int64_t max_span_ticks, fc_dataset_meta *meta,
@@ -127,6 +183,16 @@ static fc_status read_block(const char *path, int64_t max_span_ticks, fc_dataset
   size_t b, end; /* meta: already read by the caller */
   fc_block_range(meta->n_rows, rank, size, &b, &end);
   FC_CALL(fc_dataset_read(path, MPI_COMM_WORLD, b, end, meta, NULL, e, NULL));
+  if (size > 1) { /* blocks of equal work; read again where they moved */
+    size_t nb = b, nend = end;
+    FC_CALL(balanced_blocks(e, b, end, meta->n_rows, max_span_ticks, rank, size, &nb, &nend));
+    if (nb != b || nend != end) {
+      fc_encoded_free(e);
+      b = nb;
+      end = nend;
+      FC_CALL(fc_dataset_read(path, MPI_COMM_WORLD, b, end, meta, NULL, e, NULL));
+    }
+  }
   *n_own = end - b;
   *begin = b;
   /* Halo lengths: every rank's reach, then each rank counts its rows within the reach of every

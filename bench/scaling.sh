@@ -12,11 +12,12 @@ fc="$build/flowchronicle"
 data="$here/../shared/data/flows/ugr16-2016-04-11-00-12h.csv.gz"
 [ -r "$data" ] || { echo "bench/scaling.sh: $data is absent" >&2; exit 77; }
 its=${FC_BENCH_ITERATIONS:-40}
+read -r -a mine_args <<<"${FC_BENCH_MINE_ARGS:-}" # more mine options, e.g. "--window-cache 4096"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 "$fc" -q ingest --format ugr16 -o "$work/u.h5" "$data"
-echo "$its iterations; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores"
+echo "$its iterations, mine options: ${FC_BENCH_MINE_ARGS:-none}; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores"
 echo "| ranks x threads | wall s | speed-up | efficiency | MB communicated | peak MB per rank | same model |"
 echo "|---|---:|---:|---:|---:|---:|---|"
 base=""
@@ -24,7 +25,7 @@ for cfg in "1 1" "1 2" "2 1" "2 2" "4 1"; do
   set -- $cfg
   t0=$(date +%s.%N)
   OMP_NUM_THREADS=$2 mpiexec -n "$1" "$fc" mine -i "$work/u.h5" -o "$work/m$1$2.h5" \
-    --max-iterations "$its" --progress 600s 2>"$work/log"
+    --max-iterations "$its" --progress 600s "${mine_args[@]}" 2>"$work/log"
   t1=$(date +%s.%N)
   line=$(grep "wrote $work/m$1$2.h5" "$work/log")
   mb=$(sed -n 's/.*, \([0-9.]*\) MB communicated.*/\1/p' <<<"$line")

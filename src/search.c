@@ -25,7 +25,7 @@ void fc_search_options_default(fc_search_options *o) {
   o->single_cell_top = 16;
   o->checkpoint_interval_s = 10;
   o->min_support = 2;
-  o->window_cache_bytes = (uint64_t)256 << 20;
+  o->window_cache_bytes = (uint64_t)1024 << 20;
 }
 
 void fc_search_state_free(fc_search_state *s) {

@@ -52,7 +52,7 @@ typedef struct fc_search_options {
   int single_cell_top;          /* values per column used as single-cell patterns, default 16 */
   uint64_t min_support;         /* default 2 */
   uint64_t window_cache_bytes;  /* windows of candidates kept between iterations, per rank
-                                   (wcache.h); default 256 MiB, 0: none */
+                                   (wcache.h); default 1 GiB, 0: none */
   fc_checkpoint_fn checkpoint;  /* called after accepts and at the end; may be NULL */
   void *checkpoint_ctx;
 } fc_search_options;

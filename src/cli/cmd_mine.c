@@ -42,7 +42,7 @@ static void help(void) {
          "      --max-indegree N      parents per Bayesian-network node, default 3\n"
          "      --max-rejections N    rejected candidates that end an iteration, default 20\n"
          "      --window-cache MB     memory per rank for the windows of candidates kept\n"
-         "                            between iterations, default 256 (0: none)\n"
+         "                            between iterations, default 1024 (0: none)\n"
          "      --time-limit TIME     stop the search after this long and write the model\n"
          "      --max-iterations N    stop after N iterations and write the model\n"
          "      --checkpoint FILE     search state, saved after accepted patterns and at the\n"

@@ -515,6 +515,30 @@ static int xwin_qcmp(const void *a, const void *b) {
  * order (its windows and the foreign crossing windows touching its rows). */
 #define NO_POS UINT64_MAX
 
+/* Work arrays of the distributed greedy, kept between calls (it runs once per quick score and
+ * per cover, on the main thread only): fresh allocations of this size cost page faults on every
+ * call. Grown, never shrunk; not freed (reachable until exit). */
+typedef struct scratch {
+  void *p;
+  size_t cap;
+} scratch;
+
+static fc_status scratch_get(scratch *s, size_t bytes, void *out) {
+  if (bytes == 0) bytes = 1;
+  if (s->cap < bytes) {
+    size_t cap = s->cap ? s->cap : 4096;
+    while (cap < bytes) cap *= 2;
+    void *p = realloc(s->p, cap);
+    if (!p) return FC_ERROR(FC_ERR_NOMEM, "out of memory (%zu bytes for the cover)", cap);
+    s->p = p;
+    s->cap = cap;
+  }
+  memcpy(out, &s->p, sizeof s->p);
+  return FC_OK;
+}
+
+static scratch g_lx, g_mref, g_acc, g_inv, g_fpos, g_owner, g_gpos;
+
 typedef struct repair_state {
   const fc_mdata *m;
   const fc_windows *const *windows;
@@ -533,7 +557,8 @@ typedef struct repair_state {
   uint8_t *acc;     /* position -> accepted */
   uint64_t *inv;    /* base[k] + i -> position */
   uint64_t *fpos;   /* foreign index -> position */
-  uint64_t *owner;  /* own row -> 1 + position of the window covering it, 0: none */
+  uint64_t *owner;  /* own row -> 1 + position of the window covering it; valid only where the
+                       row is covered (so it needs no clearing) */
   uint64_t *gpos;   /* crossing index -> position here, NO_POS when not on this rank */
   uint64_t *heap;   /* positions to redo (min-heap) */
   size_t n_heap, cap_heap;
@@ -665,7 +690,7 @@ static fc_status repair(repair_state *rp) {
     wview v = view_of(rp, pos);
     bool blk = false;
     for (int r = 0; r < v.nl && !blk; r++)
-      blk = (rp->owner[v.lids[r]] && rp->owner[v.lids[r]] - 1 < pos) ||
+      blk = (rp->covered[v.lids[r]] && rp->owner[v.lids[r]] - 1 < pos) ||
             (rp->ext && rp->ext[v.lids[r]] >= v.score);
     const bool accept = !blk && (v.gidx == SIZE_MAX || rp->decide[v.gidx]);
     if (accept == (bool)rp->acc[pos]) continue;
@@ -677,12 +702,11 @@ static fc_status repair(repair_state *rp) {
     for (int r = 0; r < v.nl; r++) {
       const uint32_t row = v.lids[r];
       if (accept) {
-        if (rp->owner[row]) FC_CALL(heap_push(rp, rp->owner[row] - 1)); /* evicted */
+        if (rp->covered[row]) FC_CALL(heap_push(rp, rp->owner[row] - 1)); /* evicted */
         rp->owner[row] = pos + 1;
         rp->covered[row] = 1;
         if (rp->row_score) rp->row_score[row] = v.score;
-      } else if (rp->owner[row] == pos + 1) {
-        rp->owner[row] = 0;
+      } else if (rp->covered[row] && rp->owner[row] == pos + 1) {
         rp->covered[row] = 0;
         if (rp->row_score) rp->row_score[row] = INT64_MIN;
         FC_CALL(push_holders(rp, row, pos));
@@ -693,12 +717,6 @@ static fc_status repair(repair_state *rp) {
 }
 
 static void repair_free(repair_state *rp) {
-  free(rp->mref);
-  free(rp->acc);
-  free(rp->inv);
-  free(rp->fpos);
-  free(rp->owner);
-  free(rp->gpos);
   free(rp->heap);
   free(rp->queued);
   free(rp->extent);
@@ -723,12 +741,13 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
   xwin *gx = NULL, **fx = NULL;
   uint8_t *decide = NULL, *blocked = NULL;
   size_t n_gx = 0, n_fx = 0, my_first = 0;
-  FC_CALL_GOTO(st, fci_calloc(total ? total : 1, sizeof *lx_of, &lx_of), out);
   size_t n_words = 0;
   if (m->size > 1) {
+    FC_CALL_GOTO(st, scratch_get(&g_lx, total * sizeof *lx_of, &lx_of), out);
     for (size_t i = 0; i < total; i++) {
       const fc_windows *w = windows[order[i].pattern];
       const uint32_t *ids = w->ids + (size_t)order[i].win * (size_t)w->n_rows;
+      lx_of[i] = 0;
       if (ids[w->n_rows - 1] >= own) { /* ids increase: the last row decides */
         lx_of[i] = ++n_lx;
         n_words += 4 + (size_t)w->n_rows;
@@ -802,12 +821,12 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
    * and its state, per own row the position of the window covering it. */
   const size_t n_pos = total + n_fx;
   if (multi) {
-    FC_CALL_GOTO(st, fci_malloc((n_pos ? n_pos : 1) * sizeof *rp.mref, &rp.mref), out);
-    FC_CALL_GOTO(st, fci_calloc(n_pos ? n_pos : 1, 1, &rp.acc), out);
-    FC_CALL_GOTO(st, fci_malloc((total ? total : 1) * sizeof *rp.inv, &rp.inv), out);
-    FC_CALL_GOTO(st, fci_malloc((n_fx ? n_fx : 1) * sizeof *rp.fpos, &rp.fpos), out);
-    FC_CALL_GOTO(st, fci_calloc(own ? own : 1, sizeof *rp.owner, &rp.owner), out);
-    FC_CALL_GOTO(st, fci_malloc((n_gx ? n_gx : 1) * sizeof *rp.gpos, &rp.gpos), out);
+    FC_CALL_GOTO(st, scratch_get(&g_mref, n_pos * sizeof *rp.mref, &rp.mref), out);
+    FC_CALL_GOTO(st, scratch_get(&g_acc, n_pos, &rp.acc), out);
+    FC_CALL_GOTO(st, scratch_get(&g_inv, total * sizeof *rp.inv, &rp.inv), out);
+    FC_CALL_GOTO(st, scratch_get(&g_fpos, n_fx * sizeof *rp.fpos, &rp.fpos), out);
+    FC_CALL_GOTO(st, scratch_get(&g_owner, own * sizeof *rp.owner, &rp.owner), out);
+    FC_CALL_GOTO(st, scratch_get(&g_gpos, n_gx * sizeof *rp.gpos, &rp.gpos), out);
     for (size_t i = 0; i < n_gx; i++) rp.gpos[i] = NO_POS;
   }
   memset(blocked, 0, n_gx ? n_gx : 1);
@@ -831,7 +850,7 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
       const uint32_t *ids = w->ids + (size_t)order[a].win * (size_t)w->n_rows;
       for (int r = 0; r < w->n_rows; r++)
         if (ids[r] < own) lids[nl++] = ids[r];
-      if (lx_of[a]) gidx = my_first + lx_of[a] - 1;
+      if (multi && lx_of[a]) gidx = my_first + lx_of[a] - 1;
     } else {
       for (int r = 0; r < fx[b]->n_rows; r++) {
         uint64_t g = fx[b]->gids[r];
@@ -915,16 +934,15 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
       if (rp.gpos[i] == NO_POS) continue;
       wview v = view_of(&rp, rp.gpos[i]);
       for (int r = 0; r < v.nl && !blocked[i]; r++)
-        blocked[i] = (rp.owner[v.lids[r]] && rp.owner[v.lids[r]] - 1 < rp.gpos[i]) ||
+        blocked[i] = (covered[v.lids[r]] && rp.owner[v.lids[r]] - 1 < rp.gpos[i]) ||
                      (ext_row_score && ext_row_score[v.lids[r]] >= v.score);
     }
   }
   /* Local crossing windows take the agreed decision. */
-  for (size_t i = 0; i < total; i++)
+  for (size_t i = 0; multi && i < total; i++)
     if (lx_of[i]) picked[base[order[i].pattern] + order[i].win] = decide[my_first + lx_of[i] - 1];
   if (rounds_out) *rounds_out = rounds;
 out:
-  free(lx_of);
   free(words);
   free(all);
   free(counts);

@@ -147,6 +147,29 @@ fc_status fc_dist_all(MPI_Comm comm, int *flag) {
   return FC_OK;
 }
 
+/* Adds the n tables rank r sent (serialised one after the other in words[0..n_words)) to acc[0..n)
+ * (an empty slot takes the table); every word must be used. */
+static fc_status merge_sent_tables(int r, const uint64_t *words, size_t n_words, size_t n,
+                                   fc_bn_counts **acc) {
+  size_t p = 0;
+  for (size_t j = 0; j < n; j++) {
+    fc_bn_counts *t = NULL;
+    size_t used = 0;
+    FC_CALL(fc_bn_counts_deserialize(words + p, n_words - p, &t, &used));
+    p += used;
+    if (!acc[j]) {
+      acc[j] = t;
+      continue;
+    }
+    fc_status st = fc_bn_counts_merge(acc[j], t);
+    fc_bn_counts_destroy(&t);
+    FC_CALL(st);
+  }
+  if (p != n_words)
+    return FC_ERROR(FC_ERR_STATE, "rank %d sent %zu count words, %zu were read", r, n_words, p);
+  return FC_OK;
+}
+
 fc_status fc_dist_bn_count(void *vctx, size_t n_families, const fc_bn_family *families,
                            fc_bn_counts **out) {
   fc_dist_bn_ctx *ctx = vctx;
@@ -169,31 +192,9 @@ fc_status fc_dist_bn_count(void *vctx, size_t n_families, const fc_bn_family *fa
   int mine = (int)nw;
   MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, ctx->comm);
   FC_CALL_GOTO(st, fc_dist_allgatherv_u64(ctx->comm, words, nw, &all, &na), fail);
-  int rank;
-  MPI_Comm_rank(ctx->comm, &rank);
   for (size_t f = 0; f < n_families; f++) fc_bn_counts_destroy(&out[f]);
-  size_t p = 0;
-  for (int r = 0; r < size; r++) {
-    size_t end = p + (size_t)counts[r];
-    for (size_t f = 0; f < n_families; f++) {
-      fc_bn_counts *t = NULL;
-      size_t used = 0;
-      FC_CALL_GOTO(st, fc_bn_counts_deserialize(all + p, end - p, &t, &used), fail);
-      p += used;
-      if (!out[f]) {
-        out[f] = t;
-      } else {
-        st = fc_bn_counts_merge(out[f], t);
-        fc_bn_counts_destroy(&t);
-        if (st != FC_OK) goto fail;
-      }
-    }
-    if (p != end) {
-      st = FC_ERROR(FC_ERR_STATE, "rank %d sent %d count words, %zu were read", r, counts[r],
-                    (size_t)counts[r] - (end - p));
-      goto fail;
-    }
-  }
+  for (int r = 0, p = 0; r < size; p += counts[r], r++)
+    FC_CALL_GOTO(st, merge_sent_tables(r, all + p, (size_t)counts[r], n_families, out), fail);
   free(words);
   free(all);
   free(counts);
@@ -287,27 +288,8 @@ fc_status fc_dist_bn_score(void *vctx, size_t n_families, const fc_bn_family *fa
                ? (n_families - (size_t)rank + (size_t)size - 1) / (size_t)size
                : 0;
   FC_CALL_GOTO(st, fci_calloc(n_mine ? n_mine : 1, sizeof *mine, &mine), out);
-  for (int r = 0; r < size; r++) {
-    size_t p = (size_t)rdispl[r], end = p + (size_t)rcount[r];
-    for (size_t j = 0; j < n_mine; j++) {
-      fc_bn_counts *t = NULL;
-      size_t used = 0;
-      FC_CALL_GOTO(st, fc_bn_counts_deserialize(recv + p, end - p, &t, &used), out);
-      p += used;
-      if (!mine[j]) {
-        mine[j] = t;
-      } else {
-        st = fc_bn_counts_merge(mine[j], t);
-        fc_bn_counts_destroy(&t);
-        if (st != FC_OK) goto out;
-      }
-    }
-    if (p != end) {
-      st = FC_ERROR(FC_ERR_STATE, "rank %d sent %d count words, %zu were read", r, rcount[r],
-                    (size_t)rcount[r] - (end - p));
-      goto out;
-    }
-  }
+  for (int r = 0; r < size; r++)
+    FC_CALL_GOTO(st, merge_sent_tables(r, recv + rdispl[r], (size_t)rcount[r], n_mine, mine), out);
   FC_CALL_GOTO(st, fci_malloc((n_mine ? n_mine : 1) * sizeof *own_bic, &own_bic), out);
   size_t entries = 0;
   for (size_t j = 0; j < n_mine; j++) entries += fc_bn_counts_size(mine[j]);

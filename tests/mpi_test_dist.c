@@ -26,18 +26,25 @@ static void make_data(void) {
 #undef RND
 }
 
-static void scores_equal_whole_tables(void **state) {
-  (void)state;
+/* The whole table (all) and this rank's block of it (ctx). */
+static void setup(fc_bn_data *all, fc_dist_bn_ctx *ctx) {
+  static const uint32_t *whole[V], *mine[V];
   make_data();
   const size_t begin = (size_t)N * (size_t)rank / (size_t)size;
   const size_t end = (size_t)N * (size_t)(rank + 1) / (size_t)size;
-  const uint32_t *whole[V], *mine[V];
   for (int v = 0; v < V; v++) {
     whole[v] = cols[v];
     mine[v] = cols[v] + begin;
   }
-  fc_bn_data all = {V, N, whole, card};
-  fc_dist_bn_ctx ctx = {{V, end - begin, mine, card}, MPI_COMM_WORLD};
+  *all = (fc_bn_data){V, N, whole, card};
+  *ctx = (fc_dist_bn_ctx){{V, end - begin, mine, card}, MPI_COMM_WORLD};
+}
+
+static void scores_equal_whole_tables(void **state) {
+  (void)state;
+  fc_bn_data all;
+  fc_dist_bn_ctx ctx;
+  setup(&all, &ctx);
   /* every family with up to two parents among the others, in one batch */
   fc_bn_family fams[V * (1 + (V - 1) + (V - 1) * (V - 2) / 2)];
   size_t nf = 0;
@@ -75,16 +82,9 @@ static void scores_equal_whole_tables(void **state) {
 
 static void learning_through_scores_matches_tables(void **state) {
   (void)state;
-  make_data();
-  const size_t begin = (size_t)N * (size_t)rank / (size_t)size;
-  const size_t end = (size_t)N * (size_t)(rank + 1) / (size_t)size;
-  const uint32_t *whole[V], *mine[V];
-  for (int v = 0; v < V; v++) {
-    whole[v] = cols[v];
-    mine[v] = cols[v] + begin;
-  }
-  fc_bn_data all = {V, N, whole, card};
-  fc_dist_bn_ctx ctx = {{V, end - begin, mine, card}, MPI_COMM_WORLD};
+  fc_bn_data all;
+  fc_dist_bn_ctx ctx;
+  setup(&all, &ctx);
   fc_bn_learn_opts lo;
   fc_bn_learn_opts_default(&lo);
   fc_bn *ref = NULL, *bn = NULL;

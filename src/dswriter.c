@@ -251,14 +251,6 @@ hid_t fci_dsw_file(const fci_dsw *w) {
   return w->w.file;
 }
 
-static bool same_dictionary(const fc_column *a, const fc_column *b) {
-  if (a->kind != b->kind || a->domain != b->domain) return false;
-  if (a->values == b->values) return true;
-  for (uint32_t k = 0; k < a->domain; k++)
-    if (strcmp(a->values[k], b->values[k]) != 0) return false;
-  return true;
-}
-
 static fc_status write_tables(fci_dsw *w) {
   hid_t f = w->w.file;
   char path[128], prev[128];
@@ -284,7 +276,7 @@ static fc_status write_tables(fci_dsw *w) {
     snprintf(path, sizeof path, "/dict/%s", name);
     int twin = -1;
     for (int o = 0; o < c && twin < 0; o++)
-      if (col->domain > 0 && same_dictionary(&w->e.cols[o], col)) twin = o;
+      if (col->domain > 0 && fc_column_same_dictionary(&w->e.cols[o], col)) twin = o;
     if (twin >= 0) {
       snprintf(prev, sizeof prev, "/dict/%s", fc_col_name((fc_col_id)twin));
       FC_CALL(fci_h5_hard_link(f, prev, path));

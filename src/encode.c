@@ -189,6 +189,14 @@ static int dbl_cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+bool fc_column_same_dictionary(const fc_column *a, const fc_column *b) {
+  if (a->kind != b->kind || a->domain != b->domain) return false;
+  if (a->values == b->values) return true;
+  for (uint32_t k = 0; k < a->domain; k++)
+    if (strcmp(a->values[k], b->values[k]) != 0) return false;
+  return true;
+}
+
 uint32_t fc_numeric_code(const fc_column *c, double v) {
   if (v == 0.0 || c->domain <= 1) return 0;
   uint32_t bins = c->domain - 1;

@@ -218,16 +218,6 @@ out:
   return st;
 }
 
-/* True when two dictionary columns hold the same texts (the encoder shares one address
- * dictionary between src_ip and dst_ip): the second is then stored as a hard link. */
-static bool same_dictionary(const fc_column *a, const fc_column *b) {
-  if (a->kind != b->kind || a->domain != b->domain) return false;
-  if (a->values == b->values) return true;
-  for (uint32_t k = 0; k < a->domain; k++)
-    if (strcmp(a->values[k], b->values[k]) != 0) return false;
-  return true;
-}
-
 static fc_status write_encoded(hid_t f, const fc_encoded *e) {
   char path[128], prev[128];
   const char *names[FC_NCOLS];
@@ -254,7 +244,7 @@ static fc_status write_encoded(hid_t f, const fc_encoded *e) {
       snprintf(path, sizeof path, "/dict/%s", name);
       int twin = -1;
       for (int o = 0; o < c && twin < 0; o++)
-        if (e->cols[o].kind == col->kind && col->domain > 0 && same_dictionary(&e->cols[o], col))
+        if (e->cols[o].kind == col->kind && col->domain > 0 && fc_column_same_dictionary(&e->cols[o], col))
           twin = o;
       if (twin >= 0) {
         snprintf(prev, sizeof prev, "/dict/%s", fc_col_name((fc_col_id)twin));

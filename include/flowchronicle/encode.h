@@ -13,6 +13,7 @@
 #ifndef FLOWCHRONICLE_ENCODE_H
 #define FLOWCHRONICLE_ENCODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,9 @@ typedef struct fc_encoded {
 fc_status fc_encode(const fc_flow_table *t, const fc_encoding_options *o, fc_encoded *out);
 void fc_encoded_free(fc_encoded *e);
 
+/* True when two dictionary columns hold the same texts (the encoder shares one address
+ * dictionary between src_ip and dst_ip; dataset writers store the second as a link). */
+bool fc_column_same_dictionary(const fc_column *a, const fc_column *b);
 /* Code of a raw numeric value under a column's edges (binary search). */
 uint32_t fc_numeric_code(const fc_column *c, double v);
 /* Text of a code: the dictionary value, "0" for the zero symbol, or "[lo,hi)" for a bin. */

@@ -508,15 +508,7 @@ static fc_status flush_pending(learner *L) {
         goto out;
       }
     }
-    const long nb = (long)b;
-    const uint32_t *card = L->card;
-    const uint64_t n_rows = L->n_rows;
-    size_t entries = 0;
-    for (size_t i = 0; i < b; i++) entries += fc_bn_counts_size(tabs[i]);
-    const int par = nb > 1 && entries >= 100000; /* else one thread: cheaper than a region */
-#pragma omp parallel for schedule(dynamic, 1) if (par)
-    for (long i = 0; i < nb; i++)
-      sc[i] = fc_bn_counts_bic(tabs[i], card, n_rows);
+    fc_bn_counts_bic_batch(b, tabs, L->card, L->n_rows, sc);
     for (size_t i = 0; i < b; i++) {
       L->score[L->pending[done + i]] = sc[i];
       fc_bn_counts_destroy(&tabs[i]);

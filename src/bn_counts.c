@@ -408,6 +408,16 @@ double fc_bn_counts_bic(const fc_bn_counts *c, const uint32_t *card, uint64_t n_
   return ll - 0.5 * log_n * ((double)card[c->fam.node] - 1.0) * q;
 }
 
+void fc_bn_counts_bic_batch(size_t n, fc_bn_counts *const *tabs, const uint32_t *card,
+                            uint64_t n_rows, double *bic) {
+  size_t entries = 0;
+  for (size_t i = 0; i < n; i++) entries += fc_bn_counts_size(tabs[i]);
+  const long nb = (long)n;
+  const int par = nb > 1 && entries >= 100000; /* else one thread: cheaper than a region */
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (long i = 0; i < nb; i++) bic[i] = fc_bn_counts_bic(tabs[i], card, n_rows);
+}
+
 /* --- local counting ----------------------------------------------------------------------- */
 
 typedef struct task {

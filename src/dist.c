@@ -224,12 +224,7 @@ fc_status fc_dist_bn_score(void *vctx, size_t n_families, const fc_bn_family *fa
   FC_CALL_GOTO(st, fc_bn_count_local(&ctx->local, n_families, families, tabs), out);
   uint64_t rows = n_families ? fc_bn_counts_total(tabs[0]) : ctx->local.n_rows;
   if (size == 1) {
-    size_t entries = 0;
-    for (size_t i = 0; i < n_families; i++) entries += fc_bn_counts_size(tabs[i]);
-    const long nf = (long)n_families;
-    const int par = nf > 1 && entries >= 100000; /* else one thread: cheaper than a region */
-#pragma omp parallel for schedule(dynamic, 1) if (par)
-    for (long i = 0; i < nf; i++) bic[i] = fc_bn_counts_bic(tabs[i], card, rows);
+    fc_bn_counts_bic_batch(n_families, tabs, card, rows, bic);
     *n_rows = rows;
     goto out;
   }
@@ -291,12 +286,7 @@ fc_status fc_dist_bn_score(void *vctx, size_t n_families, const fc_bn_family *fa
   for (int r = 0; r < size; r++)
     FC_CALL_GOTO(st, merge_sent_tables(r, recv + rdispl[r], (size_t)rcount[r], n_mine, mine), out);
   FC_CALL_GOTO(st, fci_malloc((n_mine ? n_mine : 1) * sizeof *own_bic, &own_bic), out);
-  size_t entries = 0;
-  for (size_t j = 0; j < n_mine; j++) entries += fc_bn_counts_size(mine[j]);
-  const long nm = (long)n_mine;
-  const int par = nm > 1 && entries >= 100000;
-#pragma omp parallel for schedule(dynamic, 1) if (par)
-  for (long j = 0; j < nm; j++) own_bic[j] = fc_bn_counts_bic(mine[j], card, rows);
+  fc_bn_counts_bic_batch(n_mine, mine, card, rows, own_bic);
   /* Everyone's scores: rank r's are families r, r + size, ... */
   FC_CALL_GOTO(st, fci_malloc((size_t)size * sizeof *gcount, &gcount), out);
   FC_CALL_GOTO(st, fci_malloc((size_t)size * sizeof *gdispl, &gdispl), out);

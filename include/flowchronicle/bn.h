@@ -113,6 +113,10 @@ double fc_bn_counts_kt_bits(const fc_bn_counts *c, uint32_t card_node);
  * q = product of card[p] over the parents, N = n_rows (the total over the whole BN's data).
  * card is indexed by variable. Larger is better. */
 double fc_bn_counts_bic(const fc_bn_counts *c, const uint32_t *card, uint64_t n_rows);
+/* bic[i] = fc_bn_counts_bic(tabs[i], card, n_rows) for i < n, with OpenMP threads when the tables
+ * are large enough to pay for a parallel region (same values either way). */
+void fc_bn_counts_bic_batch(size_t n, fc_bn_counts *const *tabs, const uint32_t *card,
+                            uint64_t n_rows, double *bic);
 
 /* ---------------------------------------------------------------------------------------------
  * Counting. The learner asks for family tables through this callback: fill out[i] with a new

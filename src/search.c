@@ -694,11 +694,9 @@ static fc_status prune(run_ctx *r, const uint64_t *hash_before, const uint64_t *
   return FC_OK;
 }
 
-static fc_status build_candidates(run_ctx *r, const cand_list *f1, cand_list *l) {
-  size_t np = fc_model_n_patterns(r->m);
-  uint64_t *mh;
-  FC_CALL(fci_malloc((np ? np : 1) * sizeof *mh, &mh));
-  for (size_t k = 0; k < np; k++) mh[k] = fc_pattern_hash(fc_model_pattern(r->m, k));
+/* mh: the hashes of the model's np patterns. */
+static fc_status build_candidates(run_ctx *r, const cand_list *f1, uint64_t *mh, size_t np,
+                                  cand_list *l) {
   gen_ctx g = {r->md, r->m, r->s, r->o, mh, np};
   fc_status st = FC_OK;
   for (size_t i = 0; i < f1->n && st == FC_OK; i++)
@@ -707,7 +705,6 @@ static fc_status build_candidates(run_ctx *r, const cand_list *f1, cand_list *l)
   if (st == FC_OK) st = family3(&g, l);
   if (st == FC_OK) st = family4(&g, l);
   if (st == FC_OK && r->s->phase >= 2) st = family5(&g, l);
-  free(mh);
   return st;
 }
 
@@ -717,7 +714,16 @@ static fc_status iteration(run_ctx *r, const cand_list *f1, bool *accepted) {
   *accepted = false;
   cand_list l;
   memset(&l, 0, sizeof l);
-  fc_status st = build_candidates(r, f1, &l);
+  /* The model's patterns and usages as the iteration starts (it changes only at its end). */
+  const size_t n_before = fc_model_n_patterns(r->m);
+  uint64_t *hb = NULL, *ub = NULL;
+  fc_status st = fci_malloc((n_before + 1) * sizeof *hb, &hb);
+  if (st == FC_OK) st = fci_malloc((n_before + 1) * sizeof *ub, &ub);
+  for (size_t i = 0; st == FC_OK && i < n_before; i++) {
+    hb[i] = fc_pattern_hash(fc_model_pattern(r->m, i));
+    ub[i] = fc_model_usage(r->m, i);
+  }
+  if (st == FC_OK) st = build_candidates(r, f1, hb, n_before, &l);
   cand_iter it;
   memset(&it, 0, sizeof it);
   if (st == FC_OK) st = iter_init(&it, &l, r->wcache);
@@ -730,43 +736,27 @@ static fc_status iteration(run_ctx *r, const cand_list *f1, bool *accepted) {
     /* Candidates equal once their constants are folded make the same trial: the first one
      * stands for all (and one already in the model for none), so they use one rejection. */
     bool same = tested_has(r->s, c->fhash);
-    for (size_t i = 0; i < fc_model_n_patterns(r->m) && !same; i++)
-      same = fc_pattern_hash(fc_model_pattern(r->m, i)) == c->fhash;
+    for (size_t i = 0; i < n_before && !same; i++) same = hb[i] == c->fhash;
     st = tested_add(r->s, c->hash);
     if (st == FC_OK) st = tested_add(r->s, c->fhash);
     if (st != FC_OK) break;
     if (same) continue;
     r->tested_this_run++;
-    size_t n_before = fc_model_n_patterns(r->m);
     fc_trial *t = NULL;
     st = fc_model_trial_add(r->m, &c->p, NULL, &t);
     if (st != FC_OK) break;
+    const double total = model_total(r->m), change = t ? fc_trial_total(t) - total : 0.0;
+    const bool better = t && fc_trial_total(t) < total - 1e-9;
     if (fc_log_get_level() >= FC_LOG_DEBUG && r->md->rank == 0) {
       char text[512];
       fc_pattern_format(&c->p, r->md->n_cols, text, sizeof text);
       fc_log_debug("iteration %ld: tested (quick score %llu):%s: %.0f bits%s", r->s->iteration,
-                   (unsigned long long)c->quick, text,
-                   t ? fc_trial_total(t) - model_total(r->m) : 0.0,
-                   t && fc_trial_total(t) < model_total(r->m) - 1e-9 ? ", accepted" : "");
+                   (unsigned long long)c->quick, text, change, better ? ", accepted" : "");
     }
-    if (t && fc_trial_total(t) < model_total(r->m) - 1e-9) {
-      uint64_t *hb = malloc((n_before + 1) * sizeof *hb), *ub = malloc((n_before + 1) * sizeof *ub);
-      if (!hb || !ub) {
-        free(hb);
-        free(ub);
-        fc_trial_destroy(&t);
-        st = FC_ERROR(FC_ERR_NOMEM, "out of memory");
-        break;
-      }
-      for (size_t i = 0; i < n_before; i++) {
-        hb[i] = fc_pattern_hash(fc_model_pattern(r->m, i));
-        ub[i] = fc_model_usage(r->m, i);
-      }
+    if (better) {
       fc_model_commit(r->m, &t);
       r->s->n_accepted++;
       st = prune(r, hb, ub, n_before);
-      free(hb);
-      free(ub);
       *accepted = true;
       break;
     }
@@ -776,6 +766,8 @@ static fc_status iteration(run_ctx *r, const cand_list *f1, bool *accepted) {
   }
   iter_free(&it);
   cands_free(&l);
+  free(hb);
+  free(ub);
   return st;
 }
 

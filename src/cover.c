@@ -574,29 +574,33 @@ typedef struct wview {
   uint32_t lids[FC_MAX_PROWS];
 } wview;
 
-static wview view_of(const repair_state *rp, uint64_t pos) {
-  wview v;
-  v.nl = 0;
-  v.gidx = SIZE_MAX;
-  int64_t ref = rp->mref[pos];
-  if (ref >= 0) {
-    const fc_window_ref *o = &rp->order[ref];
-    const fc_windows *w = rp->windows[o->pattern];
-    const uint32_t *ids = w->ids + (size_t)o->win * (size_t)w->n_rows;
-    for (int r = 0; r < w->n_rows; r++)
-      if (ids[r] < rp->m->n_own) v.lids[v.nl++] = ids[r];
-    v.score = o->score;
-    if (rp->lx_of[ref]) v.gidx = rp->my_first + rp->lx_of[ref] - 1;
-  } else {
-    const xwin *x = rp->fx[-1 - ref];
-    for (int r = 0; r < x->n_rows; r++) {
-      uint64_t g = x->gids[r];
-      if (g >= rp->m->global_begin && g < rp->m->global_begin + rp->m->n_own)
-        v.lids[v.nl++] = (uint32_t)(g - rp->m->global_begin);
-    }
-    v.score = x->score;
-    v.gidx = (size_t)(x - rp->gx);
+/* A window of this rank (its crossing index, if any, is the caller's to set). */
+static wview local_view(const fc_mdata *m, const fc_windows *const *windows,
+                        const fc_window_ref *o) {
+  wview v = {o->score, SIZE_MAX, 0, {0}};
+  const fc_windows *w = windows[o->pattern];
+  const uint32_t *ids = w->ids + (size_t)o->win * (size_t)w->n_rows;
+  for (int r = 0; r < w->n_rows; r++)
+    if (ids[r] < m->n_own) v.lids[v.nl++] = ids[r];
+  return v;
+}
+
+/* A crossing window of another rank, on this rank's rows. */
+static wview foreign_view(const fc_mdata *m, const xwin *x, const xwin *gx) {
+  wview v = {x->score, (size_t)(x - gx), 0, {0}};
+  for (int r = 0; r < x->n_rows; r++) {
+    uint64_t g = x->gids[r];
+    if (g >= m->global_begin && g < m->global_begin + m->n_own)
+      v.lids[v.nl++] = (uint32_t)(g - m->global_begin);
   }
+  return v;
+}
+
+static wview view_of(const repair_state *rp, uint64_t pos) {
+  int64_t ref = rp->mref[pos];
+  if (ref < 0) return foreign_view(rp->m, rp->fx[-1 - ref], rp->gx);
+  wview v = local_view(rp->m, rp->windows, &rp->order[ref]);
+  if (rp->lx_of[ref]) v.gidx = rp->my_first + rp->lx_of[ref] - 1;
   return v;
 }
 
@@ -841,24 +845,12 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
       take_local = xwin_cmp(&lw, fx[b]) < 0;
     }
     const size_t pos = a + b;
-    const int64_t score = take_local ? order[a].score : fx[b]->score;
-    uint32_t lids[FC_MAX_PROWS];
-    int nl = 0;
-    size_t gidx = SIZE_MAX; /* index in gx when crossing */
-    if (take_local) {
-      const fc_windows *w = windows[order[a].pattern];
-      const uint32_t *ids = w->ids + (size_t)order[a].win * (size_t)w->n_rows;
-      for (int r = 0; r < w->n_rows; r++)
-        if (ids[r] < own) lids[nl++] = ids[r];
-      if (multi && lx_of[a]) gidx = my_first + lx_of[a] - 1;
-    } else {
-      for (int r = 0; r < fx[b]->n_rows; r++) {
-        uint64_t g = fx[b]->gids[r];
-        if (g >= m->global_begin && g < m->global_begin + own)
-          lids[nl++] = (uint32_t)(g - m->global_begin);
-      }
-      gidx = (size_t)(fx[b] - gx);
-    }
+    wview v = take_local ? local_view(m, windows, &order[a]) : foreign_view(m, fx[b], gx);
+    if (take_local && multi && lx_of[a]) v.gidx = my_first + lx_of[a] - 1;
+    const int64_t score = v.score;
+    const uint32_t *lids = v.lids;
+    const int nl = v.nl;
+    const size_t gidx = v.gidx; /* index in gx when crossing */
     bool blk = false;
     for (int r = 0; r < nl && !blk; r++)
       blk = covered[lids[r]] || (ext_row_score && ext_row_score[lids[r]] >= score);
@@ -891,6 +883,21 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
     }
   }
   int rounds = 1;
+  rp.m = m;
+  rp.windows = windows;
+  rp.n_patterns = n_patterns;
+  rp.base = base;
+  rp.order = order;
+  rp.fx = fx;
+  rp.n_fx = n_fx;
+  rp.gx = gx;
+  rp.lx_of = lx_of;
+  rp.my_first = my_first;
+  rp.decide = decide;
+  rp.ext = ext_row_score;
+  rp.picked = picked;
+  rp.covered = covered;
+  rp.row_score = row_score;
   /* Later rounds: the ranks agree on the crossing windows; where a decision changed, only the
    * windows it reaches are redone (repair), not the whole pass. */
   while (multi) {
@@ -912,21 +919,6 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
       st = FC_ERROR(FC_ERR_STATE, "the distributed cover did not settle");
       goto out;
     }
-    rp.m = m;
-    rp.windows = windows;
-    rp.n_patterns = n_patterns;
-    rp.base = base;
-    rp.order = order;
-    rp.fx = fx;
-    rp.n_fx = n_fx;
-    rp.gx = gx;
-    rp.lx_of = lx_of;
-    rp.my_first = my_first;
-    rp.decide = decide;
-    rp.ext = ext_row_score;
-    rp.picked = picked;
-    rp.covered = covered;
-    rp.row_score = row_score;
     FC_CALL_GOTO(st, repair(&rp), out);
     /* blocked as a pass would find it: a row taken by a window of higher priority */
     memset(blocked, 0, n_gx ? n_gx : 1);

@@ -9,31 +9,9 @@
 # Usage: test_generate_shards.sh FLOWCHRONICLE BUILD_DIR
 set -euo pipefail
 fc=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-mpi() { mpiexec -n "$1" "${@:2}"; }
-n_ok=0
-ok() { n_ok=$((n_ok + 1)); }
+# shellcheck source=tests/generate_common.sh
+. "$(dirname "$0")/generate_common.sh"
 h5attr() { h5dump -a "/generate/$2" "$1" | sed -n 's/^ *(0): *//p'; }
-
-# expect_error STATUS PATTERN -- command...: exit status, message, and no part or output left.
-expect_error() {
-  local want=$1 pattern=$2
-  shift 3
-  local rc=0
-  "$@" >out.txt 2>err.txt || rc=$?
-  [ "$rc" = "$want" ] || { cat err.txt >&2; fail "'$*' exited $rc, expected $want"; }
-  grep -q -- "$pattern" err.txt || { cat err.txt >&2; fail "'$*': message lacks '$pattern'"; }
-  ! ls bad* >/dev/null 2>&1 || fail "'$*' left $(ls bad*) behind"
-  ok
-}
-
-# --- a small model: the demo office week, a short search
-"$fc" -q demo-data -o train.csv
-"$fc" -q ingest --format flows -o train.h5 train.csv
-"$fc" -q mine -i train.h5 -o model.h5 --max-iterations 8
 "$fc" generate --help | grep -q -- "--shard T/N" || fail "generate --help does not document --shard"
 
 # sum FILE FORMAT: SHA-256 of the flows (HDF5 through export)

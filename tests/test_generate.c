@@ -54,6 +54,23 @@ static void add(fc_model *m, fc_pattern *p) {
   fc_model_commit(m, &t);
 }
 
+/* Adds "proto0 to ip0 port0 from ?A, then proto1 to port1 (and ip1 unless NULL) from A". */
+static void add_pair(fc_model *m, const fc_encoded *e, uint32_t proto0, const char *port0,
+                     const char *ip0, uint32_t proto1, const char *port1, const char *ip1) {
+  fc_pattern p;
+  fc_pattern_init(&p, 2);
+  fix(&p, 0, FC_COL_PROTO, proto0);
+  fix(&p, 0, FC_COL_DST_PORT, code_of(e, FC_COL_DST_PORT, port0));
+  fix(&p, 0, FC_COL_DST_IP, code_of(e, FC_COL_DST_IP, ip0));
+  p.cell[0][FC_COL_SRC_IP].kind = FC_CELL_SET;
+  fix(&p, 1, FC_COL_PROTO, proto1);
+  fix(&p, 1, FC_COL_DST_PORT, code_of(e, FC_COL_DST_PORT, port1));
+  if (ip1) fix(&p, 1, FC_COL_DST_IP, code_of(e, FC_COL_DST_IP, ip1));
+  p.cell[1][FC_COL_SRC_IP].kind = FC_CELL_USE;
+  p.n_vars = 1;
+  add(m, &p);
+}
+
 /* The demo week, encoded, with four planted behaviours as patterns: dns-https, public-dns-http,
  * mail-check-send and the NTP poll; everything else is left to the base BN. */
 static int setup(void **state) {
@@ -74,39 +91,11 @@ static int setup(void **state) {
   uint32_t udp = code_of(&e, FC_COL_PROTO, "UDP"), tcp = code_of(&e, FC_COL_PROTO, "TCP");
   fc_pattern p;
   /* dns-https: UDP 53 to the resolver from ?A, then TCP 443 from A */
-  fc_pattern_init(&p, 2);
-  fix(&p, 0, FC_COL_PROTO, udp);
-  fix(&p, 0, FC_COL_DST_PORT, code_of(&e, FC_COL_DST_PORT, "53"));
-  fix(&p, 0, FC_COL_DST_IP, code_of(&e, FC_COL_DST_IP, "192.168.100.3"));
-  p.cell[0][FC_COL_SRC_IP].kind = FC_CELL_SET;
-  fix(&p, 1, FC_COL_PROTO, tcp);
-  fix(&p, 1, FC_COL_DST_PORT, code_of(&e, FC_COL_DST_PORT, "443"));
-  p.cell[1][FC_COL_SRC_IP].kind = FC_CELL_USE;
-  p.n_vars = 1;
-  add(m, &p);
+  add_pair(m, &e, udp, "53", "192.168.100.3", tcp, "443", NULL);
   /* public-dns-http: UDP 53 to 8.8.8.8 from ?A, then TCP 80 from A */
-  fc_pattern_init(&p, 2);
-  fix(&p, 0, FC_COL_PROTO, udp);
-  fix(&p, 0, FC_COL_DST_PORT, code_of(&e, FC_COL_DST_PORT, "53"));
-  fix(&p, 0, FC_COL_DST_IP, code_of(&e, FC_COL_DST_IP, "8.8.8.8"));
-  p.cell[0][FC_COL_SRC_IP].kind = FC_CELL_SET;
-  fix(&p, 1, FC_COL_PROTO, tcp);
-  fix(&p, 1, FC_COL_DST_PORT, code_of(&e, FC_COL_DST_PORT, "80"));
-  p.cell[1][FC_COL_SRC_IP].kind = FC_CELL_USE;
-  p.n_vars = 1;
-  add(m, &p);
+  add_pair(m, &e, udp, "53", "8.8.8.8", tcp, "80", NULL);
   /* mail-check-send: IMAPS then SMTP submission to the mail server, 0.3-5 s apart */
-  fc_pattern_init(&p, 2);
-  fix(&p, 0, FC_COL_PROTO, tcp);
-  fix(&p, 0, FC_COL_DST_PORT, code_of(&e, FC_COL_DST_PORT, "993"));
-  fix(&p, 0, FC_COL_DST_IP, code_of(&e, FC_COL_DST_IP, "192.168.100.4"));
-  p.cell[0][FC_COL_SRC_IP].kind = FC_CELL_SET;
-  fix(&p, 1, FC_COL_PROTO, tcp);
-  fix(&p, 1, FC_COL_DST_PORT, code_of(&e, FC_COL_DST_PORT, "587"));
-  fix(&p, 1, FC_COL_DST_IP, code_of(&e, FC_COL_DST_IP, "192.168.100.4"));
-  p.cell[1][FC_COL_SRC_IP].kind = FC_CELL_USE;
-  p.n_vars = 1;
-  add(m, &p);
+  add_pair(m, &e, tcp, "993", "192.168.100.4", tcp, "587", "192.168.100.4");
   /* ntp-sync */
   fc_pattern_init(&p, 1);
   fix(&p, 0, FC_COL_PROTO, udp);

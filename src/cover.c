@@ -577,7 +577,10 @@ typedef struct wview {
 /* A window of this rank (its crossing index, if any, is the caller's to set). */
 static wview local_view(const fc_mdata *m, const fc_windows *const *windows,
                         const fc_window_ref *o) {
-  wview v = {o->score, SIZE_MAX, 0, {0}};
+  wview v; /* lids beyond nl are never read */
+  v.score = o->score;
+  v.gidx = SIZE_MAX;
+  v.nl = 0;
   const fc_windows *w = windows[o->pattern];
   const uint32_t *ids = w->ids + (size_t)o->win * (size_t)w->n_rows;
   for (int r = 0; r < w->n_rows; r++)
@@ -587,7 +590,10 @@ static wview local_view(const fc_mdata *m, const fc_windows *const *windows,
 
 /* A crossing window of another rank, on this rank's rows. */
 static wview foreign_view(const fc_mdata *m, const xwin *x, const xwin *gx) {
-  wview v = {x->score, (size_t)(x - gx), 0, {0}};
+  wview v;
+  v.score = x->score;
+  v.gidx = (size_t)(x - gx);
+  v.nl = 0;
   for (int r = 0; r < x->n_rows; r++) {
     uint64_t g = x->gids[r];
     if (g >= m->global_begin && g < m->global_begin + m->n_own)
@@ -845,12 +851,26 @@ static fc_status greedy(const fc_mdata *m, const fc_windows *const *windows, siz
       take_local = xwin_cmp(&lw, fx[b]) < 0;
     }
     const size_t pos = a + b;
-    wview v = take_local ? local_view(m, windows, &order[a]) : foreign_view(m, fx[b], gx);
-    if (take_local && multi && lx_of[a]) v.gidx = my_first + lx_of[a] - 1;
-    const int64_t score = v.score;
-    const uint32_t *lids = v.lids;
-    const int nl = v.nl;
-    const size_t gidx = v.gidx; /* index in gx when crossing */
+    /* the window's own rows, as local_view / foreign_view read them (written out here: this
+     * loop runs once per window per cover, and the copy through a struct cost 5-10%) */
+    const int64_t score = take_local ? order[a].score : fx[b]->score;
+    uint32_t lids[FC_MAX_PROWS];
+    int nl = 0;
+    size_t gidx = SIZE_MAX; /* index in gx when crossing */
+    if (take_local) {
+      const fc_windows *w = windows[order[a].pattern];
+      const uint32_t *ids = w->ids + (size_t)order[a].win * (size_t)w->n_rows;
+      for (int r = 0; r < w->n_rows; r++)
+        if (ids[r] < own) lids[nl++] = ids[r];
+      if (multi && lx_of[a]) gidx = my_first + lx_of[a] - 1;
+    } else {
+      for (int r = 0; r < fx[b]->n_rows; r++) {
+        uint64_t g = fx[b]->gids[r];
+        if (g >= m->global_begin && g < m->global_begin + own)
+          lids[nl++] = (uint32_t)(g - m->global_begin);
+      }
+      gidx = (size_t)(fx[b] - gx);
+    }
     bool blk = false;
     for (int r = 0; r < nl && !blk; r++)
       blk = covered[lids[r]] || (ext_row_score && ext_row_score[lids[r]] >= score);
